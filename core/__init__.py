@@ -1,0 +1,99 @@
+"""Onward's kernel and the public API that plugins import (through ``onward``).
+
+Plugins import from here, never from the modules behind it::
+
+    from onward import hookimpl, db, scoped, require, RoleDefinition
+"""
+
+from onward.core.access import can, get_or_404, has_right, readable_fields, require, scoped
+from onward.core.actor import SYSTEM, acting_as, current_actor
+from onward.core.app import create_app, onward_state
+from onward.core.db import (
+    AccountScopedMixin,
+    AuditedMixin,
+    DomainScopedMixin,
+    JournalMixin,
+    NumberedMixin,
+    TimestampMixin,
+    db,
+)
+from onward.core.errors import (
+    AccessDenied,
+    Conflict,
+    NotFound,
+    OnwardError,
+    RuleViolation,
+    StartupError,
+    Unauthenticated,
+    ValidationFailed,
+)
+from onward.core.events import Event
+from onward.core.hookspecs import hookimpl
+from onward.core.listing import ListSpec, paginate, parse_list_args
+from onward.core.models import Account, Domain, Role, User
+from onward.core.registries import (
+    ActivityDefinition,
+    CaseType,
+    FieldRule,
+    ImportTarget,
+    Job,
+    Migrations,
+    NavItem,
+    PlaybookDefinition,
+    RecordRule,
+    RoleDefinition,
+    Scorecard,
+    SuccessPlay,
+    Validator,
+)
+
+__all__ = [
+    "SYSTEM",
+    "AccessDenied",
+    "Account",
+    "AccountScopedMixin",
+    "ActivityDefinition",
+    "AuditedMixin",
+    "CaseType",
+    "Conflict",
+    "Domain",
+    "DomainScopedMixin",
+    "Event",
+    "FieldRule",
+    "ImportTarget",
+    "Job",
+    "JournalMixin",
+    "ListSpec",
+    "Migrations",
+    "NavItem",
+    "NotFound",
+    "NumberedMixin",
+    "OnwardError",
+    "PlaybookDefinition",
+    "RecordRule",
+    "Role",
+    "RoleDefinition",
+    "RuleViolation",
+    "Scorecard",
+    "StartupError",
+    "SuccessPlay",
+    "TimestampMixin",
+    "Unauthenticated",
+    "User",
+    "ValidationFailed",
+    "Validator",
+    "acting_as",
+    "can",
+    "create_app",
+    "current_actor",
+    "db",
+    "get_or_404",
+    "has_right",
+    "hookimpl",
+    "onward_state",
+    "paginate",
+    "parse_list_args",
+    "readable_fields",
+    "require",
+    "scoped",
+]

@@ -1,0 +1,119 @@
+"""The application factory: configuration, database, plugins, registries, blueprints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import flask_smorest
+import pluggy
+from flask import Blueprint, Flask, current_app
+from sqlalchemy.orm import Mapper
+
+from onward.core import auth, migrate
+from onward.core.access import write_security_events
+from onward.core.api import init_api
+from onward.core.config import disabled_plugins, instance_path, load_config
+from onward.core.db import configure_sqlite, db
+from onward.core.errors import StartupError
+from onward.core.plugins import call_each, get_plugin_manager
+from onward.core.registries import Registries, build_registries
+from onward.core.views.errors import register_error_handlers
+from onward.core.views.navigation import install_template_globals
+
+
+@dataclass
+class OnwardState:
+    """What ``create_app`` builds for one application, at ``app.extensions["onward"]``."""
+
+    pm: pluggy.PluginManager
+    registries: Registries
+    api: flask_smorest.Api
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None, *, extra_plugins: Iterable[object] = ()
+) -> Flask:
+    """Build the Onward application.
+
+    Args:
+        config: settings that win over the instance file and ``ONWARD_*`` variables.
+        extra_plugins: plugin objects to load besides the installed ones (tests).
+
+    Raises:
+        StartupError: a plugin or one of its contributions is wrong; the message names it.
+    """
+    app = Flask(
+        "onward", instance_path=instance_path(config), instance_relative_config=True,
+        static_folder=None,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    load_config(app, config)
+
+    pm = get_plugin_manager(disabled_plugins(app.config), extra_plugins)
+    registries = build_registries(pm)
+    # Runs after flask-sqlalchemy's own teardown (registered later, called earlier), so
+    # security events are written once the request's session has let go of the database.
+    app.teardown_appcontext(write_security_events)
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app)
+    auth.init_app(app)
+    api = init_api(app)
+    app.extensions["onward"] = OnwardState(pm=pm, registries=registries, api=api)
+
+    _register_blueprints(app, pm, api)
+    _check_table_names(pm)
+    register_error_handlers(app)
+    install_template_globals(app)
+    return app
+
+
+def _register_blueprints(app: Flask, pm: pluggy.PluginManager, api: flask_smorest.Api) -> None:
+    for plugin, blueprints in call_each(pm, "register_blueprints", app=app):
+        for blueprint in blueprints:
+            if not isinstance(blueprint, Blueprint):
+                raise StartupError(f"plugin {plugin!r} returned {blueprint!r}; expected a Blueprint")
+            if isinstance(blueprint, flask_smorest.Blueprint):
+                if blueprint.name != f"{plugin}_api":
+                    raise StartupError(
+                        f"plugin {plugin!r}: API blueprint {blueprint.name!r} must be named "
+                        f"{plugin + '_api'!r}"
+                    )
+                api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+            else:
+                if blueprint.name != plugin:
+                    raise StartupError(
+                        f"plugin {plugin!r}: blueprint {blueprint.name!r} must be named {plugin!r}"
+                    )
+                app.register_blueprint(blueprint)
+
+
+def _check_table_names(pm: pluggy.PluginManager) -> None:
+    """Every table a plugin's modules map must be named ``<plugin>_…``."""
+    packages = {}
+    for name, plugin in pm.list_name_plugin():
+        module = getattr(plugin, "__name__", "")
+        package = module.rpartition(".")[0] if module.endswith(".plugin") else module
+        if name != "core" and package:
+            packages[name] = package
+    mapper: Mapper
+    for mapper in db.Model.registry.mappers:
+        module = mapper.class_.__module__
+        for name, package in packages.items():
+            if module == package or module.startswith(package + "."):
+                table = mapper.local_table.name
+                if not table.startswith(f"{name}_"):
+                    raise StartupError(
+                        f"plugin {name!r}: table {table!r} of {mapper.class_.__name__} must be "
+                        f"named {name + '_…'!r}"
+                    )
+
+
+def onward_state() -> OnwardState:
+    """The current application's Onward state (plugin manager, registries, API)."""
+    return current_app.extensions["onward"]

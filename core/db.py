@@ -1,0 +1,345 @@
+"""The database: the SQLAlchemy instance and the mixins every plugin's models use.
+
+Mixins: :class:`TimestampMixin` (created/updated at and by), :class:`NumberedMixin`
+(human-readable numbers per prefix, gap-free), :class:`DomainScopedMixin` and
+:class:`AccountScopedMixin` (domain stamping from the record's account),
+:class:`AuditedMixin` (field-change history) and :class:`JournalMixin` (work notes and
+customer-visible comments). Their behaviour runs in one ``before_flush``/``after_flush``
+pair, so every writer (UI, API, CLI, jobs) gets it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from flask import has_request_context, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
+
+from onward.core.actor import current_actor
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names Alembic can rely on."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(DateTime):
+    """Timezone-aware timestamps that come back aware from SQLite too."""
+
+    cache_ok = True
+
+    def __init__(self):
+        super().__init__(timezone=True)
+
+    def result_processor(self, dialect, coltype):
+        """Attach UTC to naive values (SQLite stores no zone)."""
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value):
+            value = parent(value) if parent else value
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            return value
+
+        return process
+
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int = 30000) -> None:
+    """WAL, foreign keys, a busy timeout, and write transactions that begin immediately.
+
+    ``BEGIN IMMEDIATE`` takes the write lock at the start of a transaction, so a second
+    writer waits (up to the busy timeout) instead of failing half-way with
+    "database is locked". Page views (GET) read in a deferred transaction, which WAL
+    lets run beside a writer.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        reading = has_request_context() and request.method in READ_ONLY_METHODS
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _actor_id() -> int | None:
+    actor = current_actor()
+    return getattr(actor, "id", None) if actor is not None else None
+
+
+# --- mixins -----------------------------------------------------------------------------
+
+
+class TimestampMixin:
+    """When a record was created and last updated, and by whom."""
+
+    #: when the record was created
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: when the record was last changed
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        """The user who created the record (``None`` for the system)."""
+        return mapped_column(_user_key(cls))
+
+    @declared_attr
+    def updated_by_id(cls) -> Mapped[int | None]:
+        """The user who last changed the record."""
+        return mapped_column(_user_key(cls))
+
+
+def _user_key(cls) -> ForeignKey:
+    # Core's own tables and core_user refer to each other: their keys to the user table
+    # are added once every table exists (see core's first migration).
+    return ForeignKey(
+        "core_user.id", ondelete="SET NULL", use_alter=cls.__tablename__.startswith("core_")
+    )
+
+
+number_sequence = Table(
+    "core_number_sequence",
+    Base.metadata,
+    Column("prefix", String(20), primary_key=True),
+    Column("last_value", Integer, nullable=False, default=0),
+)
+
+
+def next_number(session: Session, prefix: str) -> str:
+    """Take the next number for ``prefix`` inside the session's transaction.
+
+    The counter row is locked by the ``UPDATE`` until the transaction ends, so concurrent
+    creators queue up, and a rolled-back creation gives its number back: no duplicates,
+    no gaps.
+    """
+    connection = session.connection()
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        insert(number_sequence).values(prefix=prefix, last_value=0).on_conflict_do_nothing()
+    )
+    value = connection.execute(
+        update(number_sequence)
+        .where(number_sequence.c.prefix == prefix)
+        .values(last_value=number_sequence.c.last_value + 1)
+        .returning(number_sequence.c.last_value)
+    ).scalar_one()
+    return f"{prefix}{value:07d}"
+
+
+class NumberedMixin:
+    """A human-readable number such as ``ALEONB0000001``, assigned on first flush."""
+
+    #: the number prefix of the model, e.g. ``"ALEONB"``
+    __number_prefix__: ClassVar[str]
+
+    @declared_attr
+    def number(cls) -> Mapped[str]:
+        """The record's number, unique per prefix and gap-free."""
+        return mapped_column(String(40), unique=True, index=True)
+
+
+class DomainScopedMixin:
+    """Records that belong to a domain; users see their own domain and those below it."""
+
+    @declared_attr
+    def domain_id(cls) -> Mapped[int]:
+        """The domain the record belongs to."""
+        return mapped_column(ForeignKey("core_domain.id"), index=True)
+
+
+class AccountScopedMixin(DomainScopedMixin):
+    """Records of an account, stamped with the account's domain on every flush."""
+
+    @declared_attr
+    def account_id(cls) -> Mapped[int]:
+        """The account the record belongs to."""
+        return mapped_column(ForeignKey("core_account.id"), index=True)
+
+
+class AuditedMixin:
+    """Records whose field changes are written to the audit log (who, when, old, new)."""
+
+    #: fields whose values are never written to the audit log, only that they changed
+    __audit_masked__: ClassVar[frozenset[str]] = frozenset()
+
+
+class JournalMixin:
+    """Work notes (internal) and additional comments (customer-visible) on a record."""
+
+    def add_work_note(self, text: str) -> None:
+        """Append an internal work note, by the current actor."""
+        self._add_journal("work_notes", text)
+
+    def add_comment(self, text: str) -> None:
+        """Append a customer-visible additional comment, by the current actor."""
+        self._add_journal("comments", text)
+
+    def _add_journal(self, kind: str, text: str) -> None:
+        from onward.core.models import JournalEntry
+
+        if not text or not text.strip():
+            return
+        if self.id is None:
+            db.session.flush()
+        db.session.add(
+            JournalEntry(
+                table_name=self.__tablename__,
+                record_id=self.id,
+                kind=kind,
+                body=text.strip(),
+                author_id=_actor_id(),
+            )
+        )
+
+    def journal(self, kinds: tuple[str, ...] = ("work_notes", "comments")) -> list[Any]:
+        """Journal entries of the record, newest first, of the given kinds."""
+        from onward.core.models import JournalEntry
+
+        return list(
+            db.session.scalars(
+                select(JournalEntry)
+                .where(
+                    JournalEntry.table_name == self.__tablename__,
+                    JournalEntry.record_id == self.id,
+                    JournalEntry.kind.in_(kinds),
+                )
+                .order_by(JournalEntry.created_at.desc(), JournalEntry.id.desc())
+            )
+        )
+
+
+# --- flush hooks ------------------------------------------------------------------------
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context, _instances) -> None:
+    actor_id = _actor_id()
+    with session.no_autoflush:
+        for obj in session.new:
+            if isinstance(obj, TimestampMixin) and obj.created_by_id is None:
+                obj.created_by_id = actor_id
+            if isinstance(obj, NumberedMixin) and not obj.number:
+                obj.number = next_number(session, obj.__number_prefix__)
+        for obj in (*session.new, *session.dirty):
+            if isinstance(obj, TimestampMixin) and session.is_modified(obj):
+                obj.updated_by_id = actor_id
+            if isinstance(obj, AccountScopedMixin):
+                _stamp_domain(session, obj)
+
+
+def _stamp_domain(session: Session, obj: AccountScopedMixin) -> None:
+    from onward.core.models import Account
+
+    if obj.account_id is None:
+        account = getattr(obj, "account", None)
+        if account is None:
+            return
+        obj.domain_id = account.domain_id
+        return
+    history = inspect(obj).attrs.account_id.history
+    if obj.domain_id is None or history.has_changes():
+        obj.domain_id = session.get(Account, obj.account_id).domain_id
+
+
+def _audit_value(obj: Any, key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if key in obj.__audit_masked__:
+        return "••••"
+    return str(value)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    from onward.core.models import AuditEntry
+
+    rows = []
+    actor = current_actor()
+    actor_id = getattr(actor, "id", None)
+    now = utcnow()
+
+    def row(obj, field, old, new):
+        domain_column = getattr(obj, "__domain_column__", None)
+        domain_id = getattr(obj, domain_column) if domain_column else None
+        rows.append(
+            {
+                "kind": "change",
+                "table_name": obj.__tablename__,
+                "record_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+                "field": field,
+                "old_value": old,
+                "new_value": new,
+                "user_id": actor_id,
+                "domain_id": domain_id or getattr(actor, "domain_id", None),
+                "created_at": now,
+            }
+        )
+
+    for obj in session.new:
+        if isinstance(obj, AuditedMixin):
+            row(obj, "*", None, "created")
+    for obj in session.dirty:
+        if not isinstance(obj, AuditedMixin):
+            continue
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            if attr.key in ("updated_at", "updated_by_id"):
+                continue
+            history = state.attrs[attr.key].history
+            if not history.has_changes():
+                continue
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old != new:
+                row(obj, attr.key, _audit_value(obj, attr.key, old), _audit_value(obj, attr.key, new))
+    for obj in session.deleted:
+        if isinstance(obj, AuditedMixin):
+            row(obj, "*", "deleted", None)
+    if rows:
+        session.connection().execute(AuditEntry.__table__.insert(), rows)

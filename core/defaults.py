@@ -1,0 +1,82 @@
+"""Core's own hook implementations, registered as the plugin ``core``.
+
+Core contributes through the same hooks as every plugin: its role, its blueprints, its
+commands, its navigation, its migrations and its demo data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from onward.core.hookspecs import hookimpl
+from onward.core.registries import FieldRule, Migrations, NavItem, RoleDefinition
+
+
+@hookimpl
+def register_roles():
+    """Core declares ``admin``: every right on every table (within its domains)."""
+    return [
+        RoleDefinition(
+            "admin",
+            label="Administrator",
+            description="Manages users, roles, domains, accounts and every record.",
+            rights={"*": "rcwd"},
+        )
+    ]
+
+
+@hookimpl
+def register_access_rules():
+    """What customer users may read of core's records."""
+    from onward.core.models import Account, Domain, User
+
+    return [
+        FieldRule(Account, ("name", "number")),
+        FieldRule(Domain, ("name",)),
+        FieldRule(User, ("email", "name", "account_id", "active")),
+    ]
+
+
+@hookimpl
+def register_blueprints(app):
+    """Core's web UI (sign-in, profile, admin pages) and its JSON API."""
+    from onward.core.api.resources import blueprint as api_blueprint
+    from onward.core.views import blueprint
+
+    return [blueprint, api_blueprint]
+
+
+@hookimpl
+def register_navigation():
+    """The admin section of the navigation."""
+    return [
+        NavItem("Home", "core.home", section="Workspace", order=0, audience="all"),
+        NavItem("Users", "core.users", "Administration", 10, ("read", "core_user")),
+        NavItem("Roles", "core.roles", "Administration", 20, ("read", "core_role")),
+        NavItem("Domains", "core.domains", "Administration", 30, ("read", "core_domain")),
+        NavItem("Accounts", "core.accounts", "Administration", 40, ("read", "core_account")),
+        NavItem("Plugins", "core.plugins", "Administration", 50, ("read", "core_plugin")),
+        NavItem("Audit log", "core.audit", "Administration", 60, ("read", "core_audit_entry")),
+    ]
+
+
+@hookimpl
+def register_commands(cli):
+    """Core's command groups: db, demo, serve, users, tokens, accounts, domains, plugins."""
+    from onward.core.commands import register
+
+    register(cli)
+
+
+@hookimpl
+def register_migrations():
+    """Core's Alembic lineage (version table ``alembic_version``)."""
+    return Migrations("core", Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def register_demo_data(app):
+    """A provider domain, a tenant, accounts and one user per kind of role."""
+    from onward.core.demo import load_demo_data
+
+    load_demo_data(app)

@@ -1,0 +1,1 @@
+"""Onward's built-in feature plugins, each loaded through the ``onward`` entry-point group."""
