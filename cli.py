@@ -54,6 +54,11 @@ class OnwardGroup(rich_click.RichGroup, FlaskGroup):
     #: plugin objects to load besides the installed ones (tests set this)
     extra_plugins: tuple[object, ...] = ()
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Core's and the plugins' commands; unlike Flask's, never loads the app."""
+        self._load_plugin_commands()
+        return sorted(self.commands)
+
     def invoke(self, ctx: click.Context):
         """Run the command; Onward's own errors become one line, without a traceback."""
         try:

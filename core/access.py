@@ -210,9 +210,12 @@ def get_or_404(model: type, record_id: Any, *, user: Any = None, right: str = "r
         record_id = int(record_id)
     except (TypeError, ValueError):
         raise NotFound(f"No {_label(model)} with id {record_id}.") from None
+    user = current_actor() if user is None else user
     stmt = scoped(model, user=user, right=right).where(model.id == record_id)
     record = db.session.scalars(stmt).first()
     if record is None:
+        if db.session.get(model, record_id) is not None:  # it exists: a denial, audited
+            deny(f"{right} {model.__tablename__} {record_id}", user, not_found=True)
         raise NotFound(f"No {_label(model)} with id {record_id}.")
     return record
 

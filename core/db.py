@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     event,
     inspect,
     select,
@@ -59,25 +60,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(DateTime):
-    """Timezone-aware timestamps that come back aware from SQLite too."""
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware timestamps, stored in UTC, that come back aware from SQLite too."""
 
+    impl = DateTime(timezone=True)
     cache_ok = True
 
-    def __init__(self):
-        super().__init__(timezone=True)
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Store in UTC; a naive value is taken to be UTC already."""
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value
 
-    def result_processor(self, dialect, coltype):
-        """Attach UTC to naive values (SQLite stores no zone)."""
-        parent = super().result_processor(dialect, coltype)
-
-        def process(value):
-            value = parent(value) if parent else value
-            if value is not None and value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            return value
-
-        return process
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Attach UTC to naive values (SQLite keeps no zone)."""
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -209,6 +208,18 @@ class AuditedMixin:
     __audit_masked__: ClassVar[frozenset[str]] = frozenset()
 
 
+def _keep_old_value(_target, value, _old, _initiator):
+    return value
+
+
+@event.listens_for(AuditedMixin, "mapper_configured", propagate=True)
+def _load_old_values(mapper, cls) -> None:
+    """Load a column's old value before it is overwritten, so the audit log has it."""
+    for attr in mapper.column_attrs:
+        event.listen(getattr(cls, attr.key), "set", _keep_old_value, active_history=True,
+                     retval=True)
+
+
 class JournalMixin:
     """Work notes (internal) and additional comments (customer-visible) on a record."""
 
@@ -311,7 +322,7 @@ def _after_flush(session: Session, _context) -> None:
             {
                 "kind": "change",
                 "table_name": obj.__tablename__,
-                "record_id": inspect(obj).identity[0] if inspect(obj).identity else None,
+                "record_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
                 "field": field,
                 "old_value": old,
                 "new_value": new,

@@ -62,7 +62,7 @@ def get_plugin_manager(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise StartupError(f"plugin {exc.plugin_name!r}: {exc}") from exc
+        raise StartupError(f"plugin {pm.get_name(exc.plugin)!r}: {exc}") from exc
     _check_requirements(pm, disabled)
     if os.environ.get("ONWARD_TRACE_PLUGINS"):
         pm.trace.root.setwriter(print)
@@ -83,15 +83,22 @@ def _check_requirements(pm: pluggy.PluginManager, disabled: set[str]) -> None:
                 )
 
 
-def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+def call_each(
+    pm: pluggy.PluginManager, hook_name: str, *, in_load_order: bool = False, **kwargs: Any
+) -> list[tuple[str, Any]]:
     """Call one hook, pairing each plugin's name with its result (core first).
 
     Like ``pm.hook.<name>(**kwargs)``, each implementation gets only the arguments it
     names, but the results keep the name of the plugin that gave them, for error
-    messages and registries that say where an item came from.
+    messages and registries that say where an item came from. With ``in_load_order``
+    each plugin is called after the plugins it requires (:func:`load_order`).
     """
+    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    if in_load_order:
+        rank = {name: index for index, name in enumerate(load_order(pm))}
+        impls = sorted(impls, key=lambda impl: rank[impl.plugin_name])
     results = []
-    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+    for impl in impls:
         result = impl.function(**{name: kwargs[name] for name in impl.argnames})
         if result is not None:
             results.append((impl.plugin_name, result))

@@ -3,7 +3,7 @@
 from alembic import context
 from flask import current_app
 
-from onward.core.db import db
+from onward.core.db import UTCDateTime, db
 
 config = context.config
 lineage = config.attributes["lineage"]
@@ -18,6 +18,13 @@ def include_object(obj, name, type_, reflected, compare_to):
     return table is None or table.name.startswith(prefix)
 
 
+def render_item(type_, obj, autogen_context):
+    """Write core's timestamp type as the plain SQLAlchemy type it stores."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_online() -> None:
     """Run the lineage's revisions on the application's database."""
     options = current_app.extensions["migrate"].configure_args
@@ -27,6 +34,7 @@ def run_migrations_online() -> None:
             target_metadata=db.metadata,
             version_table=lineage.version_table,
             include_object=include_object,
+            render_item=render_item,
             **options,
         )
         with context.begin_transaction():

@@ -1,0 +1,18 @@
+"""Project-wide test setup: every test app also loads the exemplar plugin."""
+
+import pytest
+
+import exemplar_plugin
+
+
+@pytest.fixture
+def onward_plugins():
+    """Load the exemplar plugin, which implements every hook."""
+    return [exemplar_plugin]
+
+
+@pytest.fixture
+def exemplar():
+    """The exemplar plugin module (its models, and the events it received)."""
+    exemplar_plugin.received_events.clear()
+    return exemplar_plugin

@@ -1,0 +1,163 @@
+"""The mixins: numbers, timestamps and actors, domain stamping, audit history, journal."""
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from onward import SYSTEM, acting_as, db
+from onward.core.models import AuditEntry, JournalEntry, User
+
+
+def _thing(exemplar, account, name="Thing", **fields):
+    return exemplar.ExemplarThing(name=name, account_id=account, **fields)
+
+
+def test_numbers_are_prefixed_padded_and_sequential(app, exemplar, make_account):
+    account = make_account()
+    with app.app_context():
+        things = [_thing(exemplar, account, f"T{i}") for i in range(3)]
+        db.session.add_all(things)
+        db.session.commit()
+        assert [t.number for t in things] == ["EXM0000001", "EXM0000002", "EXM0000003"]
+
+
+def test_a_rolled_back_creation_gives_its_number_back(app, exemplar, make_account):
+    account = make_account()
+    with app.app_context():
+        db.session.add(_thing(exemplar, account))
+        db.session.flush()
+        db.session.rollback()
+        thing = _thing(exemplar, account)
+        db.session.add(thing)
+        db.session.commit()
+        assert thing.number == "EXM0000001"
+
+
+def test_numbers_stay_unique_and_gap_free_under_concurrent_creation(app, exemplar, make_account):
+    account = make_account()
+    threads, per_thread, errors = 6, 5, []
+
+    def create_many():
+        try:
+            for _ in range(per_thread):
+                with app.app_context():
+                    db.session.add(_thing(exemplar, account))
+                    db.session.commit()
+        except Exception as exc:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=create_many) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    with app.app_context():
+        numbers = db.session.scalars(select(exemplar.ExemplarThing.number)).all()
+    expected = [f"EXM{i:07d}" for i in range(1, threads * per_thread + 1)]
+    assert sorted(numbers) == expected
+
+
+def test_domain_is_stamped_from_the_account(app, exemplar, make_domain, make_account):
+    tenant = make_domain("tenant")
+    other = make_domain("other")
+    first, second = make_account(domain=tenant), make_account(domain=other)
+    with app.app_context():
+        thing = _thing(exemplar, first)
+        db.session.add(thing)
+        db.session.commit()
+        assert thing.domain_id == tenant
+        thing.account_id = second
+        db.session.commit()
+        assert thing.domain_id == other
+
+
+def test_created_and_updated_by_record_the_actor(app, exemplar, make_account, make_user):
+    account = make_account()
+    author, editor = make_user("admin"), make_user("admin")
+    with app.app_context():
+        with acting_as(db.session.get(User, author)):
+            thing = _thing(exemplar, account)
+            db.session.add(thing)
+            db.session.commit()
+        with acting_as(db.session.get(User, editor)):
+            thing.name = "Renamed"
+            db.session.commit()
+        assert (thing.created_by_id, thing.updated_by_id) == (author, editor)
+        assert thing.updated_at >= thing.created_at
+        assert thing.created_at.tzinfo is not None
+
+
+def test_audit_history_records_who_what_old_and_new(app, exemplar, make_account, make_user):
+    account = make_account()
+    editor = make_user("admin")
+    with app.app_context():
+        thing = _thing(exemplar, account, "Before")
+        db.session.add(thing)
+        db.session.commit()
+        with acting_as(db.session.get(User, editor)):
+            thing.name = "After"
+            db.session.commit()
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.table_name == "exemplar_thing",
+                                     AuditEntry.record_id == thing.id).order_by(AuditEntry.id)
+        ).all()
+        assert [(e.field, e.old_value, e.new_value) for e in entries] == [
+            ("*", None, "created"), ("name", "Before", "After")
+        ]
+        assert entries[1].user_id == editor
+        assert entries[1].domain_id == thing.domain_id
+
+
+def test_audit_masks_secrets(app, make_user):
+    user_id = make_user()
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.password_hash = "new-hash"
+        db.session.commit()
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.field == "password_hash"))
+        assert entry.new_value == "••••"
+        assert "new-hash" not in (entry.old_value or "")
+
+
+def test_deleting_an_audited_record_is_recorded(app, exemplar, make_account):
+    account = make_account()
+    with app.app_context():
+        thing = _thing(exemplar, account)
+        db.session.add(thing)
+        db.session.commit()
+        thing_id = thing.id
+        db.session.delete(thing)
+        db.session.commit()
+        deleted = db.session.scalar(select(AuditEntry).where(
+            AuditEntry.record_id == thing_id, AuditEntry.old_value == "deleted"))
+        assert deleted is not None
+
+
+def test_journal_keeps_work_notes_and_comments_apart(app, exemplar, make_account, make_user):
+    account = make_account()
+    author = make_user("admin")
+    with app.app_context():
+        thing = _thing(exemplar, account)
+        db.session.add(thing)
+        with acting_as(db.session.get(User, author)):
+            thing.add_work_note("internal only")
+            thing.add_comment("for the customer")
+            thing.add_comment("   ")  # blank entries are ignored
+        db.session.commit()
+        assert [e.body for e in thing.journal(("comments",))] == ["for the customer"]
+        assert [e.body for e in thing.journal(("work_notes",))] == ["internal only"]
+        assert {e.author_id for e in thing.journal()} == {author}
+        assert db.session.scalar(select(db.func.count(JournalEntry.id))) == 2
+
+
+@pytest.mark.parametrize("actor", [SYSTEM, None])
+def test_records_made_by_the_system_have_no_author(app, exemplar, make_account, actor):
+    account = make_account()
+    with app.app_context():
+        with acting_as(actor):
+            thing = _thing(exemplar, account)
+            db.session.add(thing)
+            db.session.commit()
+        assert thing.created_by_id is None
