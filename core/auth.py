@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
@@ -46,7 +44,6 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def bearer_token() -> str | None:
@@ -117,7 +114,9 @@ def init_app(app: Flask) -> None:
         app,
         content_security_policy=CONTENT_SECURITY_POLICY,
         force_https=app.config["FORCE_HTTPS"],
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        # config.py sets SESSION_COOKIE_SECURE (and `onward serve` may relax it for a
+        # loopback host); Talisman would force it back on at every request.
+        session_cookie_secure=False,
         strict_transport_security=app.config["FORCE_HTTPS"],
         referrer_policy="same-origin",
         frame_options="DENY",
