@@ -24,12 +24,18 @@ ENTRY_POINT_GROUP = "onward"
 ESSENTIAL = frozenset({"core"})
 
 
-def _plugin_name(plugin: object) -> str:
+def plugin_name(plugin: object) -> str:
+    """The name of a plugin object given directly (not through an entry point).
+
+    Its ``NAME`` attribute, else derived from its module: ``onward_welcome.plugin`` and
+    ``welcome_plugin`` are both ``welcome``.
+    """
     name = getattr(plugin, "NAME", None)
     if name:
         return name
-    module_name = getattr(plugin, "__name__", type(plugin).__name__)
-    return module_name.rpartition(".")[2].removesuffix("_plugin")
+    parts = getattr(plugin, "__name__", type(plugin).__name__).split(".")
+    base = parts[-2] if parts[-1] == "plugin" and len(parts) > 1 else parts[-1]
+    return base.removeprefix("onward_").removesuffix("_plugin")
 
 
 def get_plugin_manager(
@@ -56,7 +62,7 @@ def get_plugin_manager(
         pm.set_blocked(name)
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for plugin in extra:
-        name = _plugin_name(plugin)
+        name = plugin_name(plugin)
         if not pm.is_blocked(name):
             pm.register(plugin, name=name)
     try:

@@ -54,9 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _plugin_key(plugins: list[object], config: dict[str, Any]) -> tuple:
-    from onward.core.plugins import _plugin_name
+    from onward.core.plugins import plugin_name
 
-    return (tuple(sorted(_plugin_name(p) for p in plugins)), str(config.get("DISABLED_PLUGINS")))
+    return (tuple(sorted(plugin_name(p) for p in plugins)), str(config.get("DISABLED_PLUGINS")))
 
 
 class TestDatabases:

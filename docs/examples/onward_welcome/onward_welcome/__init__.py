@@ -1,0 +1,1 @@
+"""onward-welcome: the plugin built in docs/plugins.md, step by step."""
