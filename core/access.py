@@ -264,9 +264,9 @@ def _require_new_in_scope(record: Any, user: Any) -> None:
         if domain_id is not None and domain_id not in visible_domain_ids(user):
             deny(f"create {table} in domain {domain_id}", user, not_found=True)
     account_attr = getattr(type(record), "__account_column__", None)
-    if user.is_customer and account_attr and account_attr != "id":
-        if getattr(record, account_attr) != user.account_id:
-            deny(f"create {table} for another account", user, not_found=True)
+    foreign = account_attr not in (None, "id") and getattr(record, account_attr) != user.account_id
+    if user.is_customer and foreign:
+        deny(f"create {table} for another account", user, not_found=True)
 
 
 def can(right: str, target: Any, *, user: Any = None) -> bool:

@@ -77,7 +77,9 @@ def _register_blueprints(app: Flask, pm: pluggy.PluginManager, api: flask_smores
     for plugin, blueprints in call_each(pm, "register_blueprints", app=app):
         for blueprint in blueprints:
             if not isinstance(blueprint, Blueprint):
-                raise StartupError(f"plugin {plugin!r} returned {blueprint!r}; expected a Blueprint")
+                raise StartupError(
+                    f"plugin {plugin!r} returned {blueprint!r}; expected a Blueprint"
+                )
             if isinstance(blueprint, flask_smorest.Blueprint):
                 if blueprint.name != f"{plugin}_api":
                     raise StartupError(

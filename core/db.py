@@ -23,7 +23,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    Text,
     TypeDecorator,
     event,
     inspect,
@@ -318,6 +317,9 @@ def _after_flush(session: Session, _context) -> None:
     def row(obj, field, old, new):
         domain_column = getattr(obj, "__domain_column__", None)
         domain_id = getattr(obj, domain_column) if domain_column else None
+        if domain_column == "id" and obj in session.deleted:
+            # a deleted domain's history stays with the domain above it (the key must hold)
+            domain_id = getattr(obj, "parent_id", None)
         rows.append(
             {
                 "kind": "change",
@@ -348,7 +350,8 @@ def _after_flush(session: Session, _context) -> None:
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
             if old != new:
-                row(obj, attr.key, _audit_value(obj, attr.key, old), _audit_value(obj, attr.key, new))
+                old, new = _audit_value(obj, attr.key, old), _audit_value(obj, attr.key, new)
+                row(obj, attr.key, old, new)
     for obj in session.deleted:
         if isinstance(obj, AuditedMixin):
             row(obj, "*", "deleted", None)

@@ -22,7 +22,8 @@ def apply_rights(role: Role, rights: Mapping[str, str]) -> None:
     for table, letters in rights.items():
         unknown = set(letters) - set("rcwd")
         if unknown:
-            message = f"Unknown right letters {''.join(sorted(unknown))!r} on {table}; use r, c, w, d."
+            letters = "".join(sorted(unknown))
+            message = f"Unknown right letters {letters!r} on {table}; use r, c, w, d."
             raise ValidationFailed(message, fields={"rights": [message]})
         row = current.pop(table, None)
         if row is None:
@@ -34,7 +35,9 @@ def apply_rights(role: Role, rights: Mapping[str, str]) -> None:
         role.rights.remove(row)
 
 
-def sync_declared_roles(definitions: Mapping[str, RoleDefinition], owners: Mapping[str, str]) -> int:
+def sync_declared_roles(
+    definitions: Mapping[str, RoleDefinition], owners: Mapping[str, str]
+) -> int:
     """Write the roles plugins declare to the role tables; returns how many were written.
 
     A declared role's label, contents and rights follow its declaration on every run
@@ -61,6 +64,10 @@ def sync_declared_roles(definitions: Mapping[str, RoleDefinition], owners: Mappi
     return len(definitions)
 
 
+def _declared(role: Role, verb: str) -> str:
+    return f"Role {role.name!r} is declared by plugin {role.plugin!r}; it cannot be {verb}."
+
+
 def save_role(
     role: Role | None,
     *,
@@ -73,7 +80,7 @@ def save_role(
 ) -> Role:
     """Create (``role=None``) or change an admin-made role; declared roles are read-only."""
     if role is not None and role.plugin:
-        raise Conflict(f"Role {role.name!r} is declared by plugin {role.plugin!r}; it cannot be edited.")
+        raise Conflict(_declared(role, "edited"))
     name = (name or "").strip()
     if not name or not name.replace("_", "").isalnum() or not name.islower():
         message = "Use lower-case letters, digits and underscores."
@@ -119,7 +126,7 @@ def _check_no_cycle(role: Role) -> None:
 def delete_role(role: Role) -> None:
     """Delete an admin-made role (users lose it)."""
     if role.plugin:
-        raise Conflict(f"Role {role.name!r} is declared by plugin {role.plugin!r}; it cannot be deleted.")
+        raise Conflict(_declared(role, "deleted"))
     require("delete", role)
     db.session.delete(role)
     clear_cache()

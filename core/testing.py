@@ -43,7 +43,7 @@ TEST_CONFIG = {
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "SQLITE_BUSY_TIMEOUT_MS": 10000,
 }
-TEST_PASSWORD = "correct horse battery staple"
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 -- the tests' published password
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -33,7 +33,8 @@ def normalise_email(email: str) -> str:
 def roles_by_name(names: list[str] | tuple[str, ...]) -> list[Role]:
     """The roles called ``names``; an unknown name is an error naming it."""
     names = [name.strip() for name in names if name.strip()]
-    found = {role.name: role for role in db.session.scalars(select(Role).where(Role.name.in_(names)))}
+    rows = db.session.scalars(select(Role).where(Role.name.in_(names)))
+    found = {role.name: role for role in rows}
     missing = [name for name in names if name not in found]
     if missing:
         raise ValidationFailed(
@@ -99,7 +100,9 @@ def update_user(user: User, *, name: str | None = None, email: str | None = None
             select(User.id).where(func.lower(User.email) == email, User.id != user.id)
         )
         if clash:
-            raise Conflict(f"A user with email {email} exists already.", fields={"email": ["Taken."]})
+            raise Conflict(
+                f"A user with email {email} exists already.", fields={"email": ["Taken."]}
+            )
         user.email = email
     return user
 

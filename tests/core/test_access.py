@@ -82,9 +82,8 @@ def test_roles_contain_roles_transitively(app, make_user):
 
 
 def test_anonymous_is_refused(app):
-    with app.test_request_context():
-        with pytest.raises(Unauthenticated):
-            scoped(Account)
+    with app.test_request_context(), pytest.raises(Unauthenticated):
+        scoped(Account)
 
 
 @pytest.fixture
@@ -146,9 +145,9 @@ def test_write_needs_the_right_even_within_scope(app, tenants, make_user):
 
 
 def test_get_or_404_refuses_malformed_ids(app, tenants):
-    with app.app_context(), acting_as(db.session.get(User, tenants["admin_a"])):
-        with pytest.raises(NotFound):
-            get_or_404(Account, "1; drop table")
+    with app.app_context(), acting_as(db.session.get(User, tenants["admin_a"])), \
+            pytest.raises(NotFound):
+        get_or_404(Account, "1; drop table")
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_numbers_stay_unique_and_gap_free_under_concurrent_creation(app, exempla
                 with app.app_context():
                     db.session.add(_thing(exemplar, account))
                     db.session.commit()
-        except Exception as exc:  # noqa: BLE001 -- reported by the assertion below
+        except Exception as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=create_many) for _ in range(threads)]

@@ -10,10 +10,12 @@ from onward.core import migrate
 
 def _differences(prefix):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={
-            "compare_type": True,
-            "include_object": lambda obj, name, type_, *_: type_ != "table" or name.startswith(prefix),
-        })
+        def own(obj, name, type_, *_):
+            return type_ != "table" or name.startswith(prefix)
+
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": own}
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -5,8 +5,9 @@ import json
 from importlib import metadata, resources
 from pathlib import Path
 
-import onward
 import pytest
+
+import onward
 
 
 @pytest.mark.parametrize("generic", ["core", "plugins", "cli"])

@@ -25,7 +25,8 @@ def plugin(name, **hooks):
     module = types.ModuleType(f"test_{name}_plugin")
     module.NAME = name
     for hook, function in hooks.items():
-        setattr(module, hook, hookimpl(function) if hook.startswith(("register", "on_")) else function)
+        is_hook = hook.startswith(("register", "on_"))
+        setattr(module, hook, hookimpl(function) if is_hook else function)
     return module
 
 

@@ -1,8 +1,8 @@
 """The first tests of onward-welcome, using the fixtures Onward ships."""
 
-from onward import db, onward_state
 from onward_welcome.models import WelcomeNote
-from onward_welcome.plugin import write_note
+
+from onward import db, onward_state
 
 
 def test_a_writer_sees_the_notes_page(client, login_as):
