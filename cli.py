@@ -69,7 +69,9 @@ class OnwardGroup(rich_click.RichGroup, FlaskGroup):
 
 def make_cli(extra_plugins: tuple[object, ...] = (), create_app=None) -> OnwardGroup:
     """Build the root group; tests pass extra plugins and their own app factory."""
-    group = OnwardGroup(name="onward", help=__doc__.split("\n\n")[0])
+    group = OnwardGroup(
+        name="onward", help="Run and manage Onward: core's commands and every plugin's."
+    )
     group.extra_plugins = tuple(extra_plugins)
     if create_app is not None:
         group.create_app = create_app

@@ -27,7 +27,8 @@ DEFAULTS: dict[str, Any] = {
     # --- plugins
     "DISABLED_PLUGINS": "",
     # --- security
-    "SECURE_COOKIES": True,
+    # None: secure, except that ``onward serve`` on a loopback host allows plain http
+    "SECURE_COOKIES": None,
     "FORCE_HTTPS": False,
     "PASSWORD_MIN_LENGTH": 12,
     "PASSWORD_HASH_METHOD": "scrypt",
@@ -96,6 +97,6 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
-    secure = bool(app.config["SECURE_COOKIES"])
+    secure = app.config["SECURE_COOKIES"] is None or bool(app.config["SECURE_COOKIES"])
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
