@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from onward.core import tokens
 from onward.core.access import effective_roles, log_security_event
+from onward.core.actor import current_actor
 from onward.core.db import db, utcnow
 from onward.core.errors import Unauthenticated
 from onward.core.models import User
@@ -96,7 +97,20 @@ def _unauthorized():
     raise Unauthenticated("Sign in first." if not bearer_token() else "Invalid API token.")
 
 
+def _require_api_user() -> None:
+    """Every JSON API endpoint (blueprints ``<plugin>_api``) needs a signed-in user.
+
+    Runs before the CSRF check, so a request without credentials hears 401, not 400.
+    The OpenAPI document is public.
+    """
+    if (request.blueprint or "").endswith("_api") and current_actor() is None:
+        login_manager.unauthorized()
+
+
 def _check_csrf() -> None:
+    # csrf.protect() checks whatever the settings say, so honour WTF_CSRF_ENABLED here
+    if not current_app.config["WTF_CSRF_ENABLED"]:
+        return
     if request.method in SAFE_METHODS or "Authorization" in request.headers:
         return
     csrf.protect()
@@ -108,6 +122,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     csrf.init_app(app)
+    app.before_request(_require_api_user)
     app.before_request(_check_csrf)
     limiter.init_app(app)
     talisman.init_app(

@@ -28,10 +28,13 @@ def register_roles():
 @hookimpl
 def register_access_rules():
     """What customer users may read of core's records."""
-    from onward.core.models import Account, Domain, User
+    from onward.core.models import Account, ApiToken, Domain, User
 
     return [
         FieldRule(Account, ("name", "number")),
+        # a customer manages its own tokens, so it reads what it needs to tell them apart
+        FieldRule(ApiToken, ("name", "prefix", "active", "created_at", "last_used_at",
+                             "revoked_at")),
         FieldRule(Domain, ("name",)),
         FieldRule(User, ("email", "name", "account_id", "active")),
     ]

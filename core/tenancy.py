@@ -59,7 +59,9 @@ def create_domain(name: str, parent: Domain | None = None) -> Domain:
     actor = current_actor()
     if parent is None and not is_system(actor):
         parent = actor.domain
-    domain = Domain(name=name, parent=parent, parent_id=parent.id if parent else None)
+    if parent is not None:
+        require("read", parent)  # the parent must be within reach (else: not found)
+    domain = Domain(name=name, parent_id=parent.id if parent else None)
     require("create", domain)
     db.session.add(domain)
     db.session.flush()

@@ -5,9 +5,14 @@ from __future__ import annotations
 import flask_smorest
 from flask import Flask
 
+from onward.core.api.conventions import ErrorSchema
+
 
 class OnwardApi(flask_smorest.Api):
     """flask-smorest's ``Api``, leaving error handling to core's one error shape."""
+
+    #: documents every error response in that shape
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
         """Core's handlers (``core/views/errors.py``) answer API and UI errors alike."""

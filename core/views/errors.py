@@ -6,7 +6,7 @@ from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from onward.core.errors import OnwardError, Unauthenticated
+from onward.core.errors import OnwardError, Unauthenticated, ValidationFailed
 
 
 def is_api_request() -> bool:
@@ -37,13 +37,33 @@ def handle_onward_error(error: OnwardError):
 
 
 def _fields_from(error: HTTPException) -> dict:
-    """webargs puts ``{location: {field: [messages]}}`` into ``error.data["messages"]``."""
+    """The fields of a webargs error: ``{location: {field: [messages]}}`` in its data.
+
+    Nested fields come out dotted (``rights.core_user``, ``roles.0``); a problem with a
+    whole location (``Invalid JSON body.``) comes under the location's name (``json``).
+    """
     messages = (getattr(error, "data", None) or {}).get("messages") or {}
     fields: dict = {}
-    for location_messages in messages.values():
-        if isinstance(location_messages, dict):
-            fields.update(location_messages)
+    for location, location_messages in messages.items():
+        if not isinstance(location_messages, dict):
+            location_messages = {location: location_messages}
+        fields.update(_flatten(location_messages))
     return fields
+
+
+def _flatten(messages: dict, prefix: str = "") -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = [str(item) for item in value] if isinstance(value, list) else [str(value)]
+    return flat
+
+
+#: the codes of ``OnwardError`` for the same statuses, so a client sees one code for each
+_CODES = {401: Unauthenticated.code, 422: ValidationFailed.code}
 
 
 def handle_http_error(error: HTTPException):
@@ -53,11 +73,13 @@ def handle_http_error(error: HTTPException):
         if is_api_request():
             return _api_error(400, "csrf_failed", message)
         return _page(400, "Please try again", message)
-    code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+    code = _CODES.get(error.code) or (error.name or "error").lower().replace(" ", "_")
+    code = code.replace("'", "")
     fields = _fields_from(error)
     message = error.description or error.name
     if fields:
-        message = "Some fields are missing or invalid."
+        problems = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in fields.items())
+        message = f"Some fields are missing or invalid. {problems}"
     if is_api_request():
         return _api_error(error.code or 500, code, message, fields)
     return _page(error.code or 500, error.name, message)

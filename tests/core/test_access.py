@@ -240,3 +240,13 @@ def test_denials_are_written_to_the_audit_log_and_can_is_silent(app, tenants):
         assert len(denials) == 1
         assert denials[0].user_id == tenants["admin_a"]
         assert "POST /somewhere" in denials[0].detail
+
+
+def test_a_domain_cannot_be_made_below_an_unreachable_parent(app, tenants):
+    from onward.core.tenancy import create_domain
+
+    with app.app_context(), acting_as(db.session.get(User, tenants["admin_a"])):
+        with pytest.raises(NotFound):
+            create_domain("sneaky", parent=db.session.get(Domain, tenants["b"]))
+        assert create_domain("fine", parent=db.session.get(Domain, tenants["a1"])).parent_id == (
+            tenants["a1"])

@@ -21,6 +21,12 @@ def test_hook_register_blueprints(app, client, login_as, make_user, api_headers,
     assert response.status_code == 200 and response.json == []
 
 
+def test_every_plugin_api_route_needs_a_user(app):
+    response = app.test_client().get("/api/v1/exemplar/things")
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthenticated"
+
+
 def test_hook_register_roles(app):
     with app.app_context():
         editor = db.session.scalar(select(Role).where(Role.name == "exemplar_editor"))
