@@ -6,9 +6,16 @@ blueprint = Blueprint(
     "core",
     __name__,
     template_folder="../templates",
-    static_folder="../static",
+    static_folder="../static/core",
     static_url_path="/static/core",
 )
 
 # Each module adds its routes to the blueprint above.
-from onward.core.views import admin, home, sign_in  # noqa: E402, F401
+from onward.core.views import (  # noqa: E402, F401
+    admin,
+    admin_roles,
+    admin_tenancy,
+    admin_users,
+    home,
+    sign_in,
+)

@@ -23,8 +23,11 @@ PENDING = "onward_pending_sign_in"
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site."""
-    if target:
+    """Only follow ``next`` to a path on this site.
+
+    Browsers read a backslash as a slash, so a backslash could lead off the site.
+    """
+    if target and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/"):
             return target
@@ -97,6 +100,7 @@ def two_factor():
 
 
 @blueprint.route("/sign-in/two-factor/set-up", methods=["GET", "POST"])
+@limiter.limit(auth.rate_limit, methods=["POST"])
 def two_factor_enrol():
     """Admins must set up two-factor sign-in before their first session starts."""
     user = _pending_user()
@@ -214,7 +218,8 @@ def profile_two_factor():
             abort(400)
         codes = totp.new_recovery_codes(user)
         db.session.commit()
-        return render_template("core/recovery_codes.html", codes=codes, next=url_for("core.profile"))
+        return render_template("core/recovery_codes.html", codes=codes,
+                               next=url_for("core.profile"))
     elif action == "disable":
         if "admin" in effective_roles(user):
             flash("Administrators must keep two-factor sign-in on.", "error")
