@@ -1,8 +1,7 @@
 """Project-wide test setup: every test app also loads the exemplar plugin."""
 
-import pytest
-
 import exemplar_plugin
+import pytest
 
 
 @pytest.fixture

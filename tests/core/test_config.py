@@ -21,7 +21,8 @@ def test_instance_path_comes_from_the_environment(tmp_path, monkeypatch):
 
 
 def test_environment_beats_the_instance_file_and_explicit_config_beats_both(tmp_path, monkeypatch):
-    (tmp_path / "onward.toml").write_text('PAGE_SIZE = 10\nMAX_PAGE_SIZE = 50\nTOTP_ISSUER = "File"\n')
+    settings = 'PAGE_SIZE = 10\nMAX_PAGE_SIZE = 50\nTOTP_ISSUER = "File"\n'
+    (tmp_path / "onward.toml").write_text(settings)
     monkeypatch.setenv("ONWARD_PAGE_SIZE", "20")
     monkeypatch.setenv("ONWARD_TOTP_ISSUER", "Env")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "TOTP_ISSUER": "Explicit"})
