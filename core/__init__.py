@@ -7,6 +7,7 @@ Plugins import from here, never from the modules behind it::
 
 from onward.core.access import can, get_or_404, has_right, readable_fields, require, scoped
 from onward.core.actor import SYSTEM, acting_as, current_actor
+from onward.core.api.conventions import add_resource, dump, page_response, reference
 from onward.core.app import create_app, onward_state
 from onward.core.db import (
     AccountScopedMixin,
@@ -46,6 +47,13 @@ from onward.core.registries import (
     SuccessPlay,
     Validator,
 )
+from onward.core.views.pages import (
+    form_status,
+    list_page,
+    post_action,
+    record_history,
+    submit_form,
+)
 
 __all__ = [
     "SYSTEM",
@@ -83,17 +91,26 @@ __all__ = [
     "ValidationFailed",
     "Validator",
     "acting_as",
+    "add_resource",
     "can",
     "create_app",
     "current_actor",
     "db",
+    "dump",
+    "form_status",
     "get_or_404",
     "has_right",
     "hookimpl",
+    "list_page",
     "onward_state",
+    "page_response",
     "paginate",
     "parse_list_args",
+    "post_action",
     "readable_fields",
+    "record_history",
+    "reference",
     "require",
     "scoped",
+    "submit_form",
 ]
