@@ -281,14 +281,17 @@ def can(right: str, target: Any, *, user: Any = None) -> bool:
     return True
 
 
-def deny(what: str, user: Any, *, not_found: bool = False) -> None:
-    """Record a permission denial in the audit log and raise the matching error."""
+def deny(what: str, user: Any, *, not_found: bool = False, message: str | None = None) -> None:
+    """Record a permission denial in the audit log and raise the matching error.
+
+    ``what`` is ``"<right> <table> [id]"`` (or a phrase, with ``message``) for the log.
+    """
     if has_app_context() and not g.get("onward_quiet_denials"):
         detail = f"{what} ({request.method} {request.path})" if has_request_context() else what
         log_security_event("permission_denied", user=user, detail=detail)
     if not_found:
         raise NotFound("Not found.")
-    raise AccessDenied(f"You may not {what.split(' ', 1)[0]} {_humanise(what)}.")
+    raise AccessDenied(message or f"You may not {what.split(' ', 1)[0]} {_humanise(what)}.")
 
 
 def _humanise(what: str) -> str:

@@ -205,6 +205,8 @@ class AuditedMixin:
 
     #: fields whose values are never written to the audit log, only that they changed
     __audit_masked__: ClassVar[frozenset[str]] = frozenset()
+    #: bookkeeping fields whose changes are not worth a line in the audit log
+    __audit_ignored__: ClassVar[frozenset[str]] = frozenset({"updated_at", "updated_by_id"})
 
 
 def _keep_old_value(_target, value, _old, _initiator):
@@ -342,7 +344,7 @@ def _after_flush(session: Session, _context) -> None:
             continue
         state = inspect(obj)
         for attr in state.mapper.column_attrs:
-            if attr.key in ("updated_at", "updated_by_id"):
+            if attr.key in obj.__audit_ignored__:
                 continue
             history = state.attrs[attr.key].history
             if not history.has_changes():

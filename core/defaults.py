@@ -31,7 +31,7 @@ def register_access_rules():
     from onward.core.models import Account, ApiToken, Domain, User
 
     return [
-        FieldRule(Account, ("name", "number")),
+        FieldRule(Account, ("name", "active")),
         # a customer manages its own tokens, so it reads what it needs to tell them apart
         FieldRule(ApiToken, ("name", "prefix", "active", "created_at", "last_used_at",
                              "revoked_at")),

@@ -171,7 +171,11 @@ class User(UserMixin, TimestampMixin, AuditedMixin, db.Model):
     #: a user always reads its own record
     __owner_column__ = "id"
     __owner_rights__ = "r"
-    __audit_masked__ = frozenset({"password_hash", "totp_secret", "totp_last_step"})
+    __audit_masked__ = frozenset({"password_hash", "totp_secret"})
+    #: sign-ins have their own audit entries; the bookkeeping of each would be noise
+    __audit_ignored__ = frozenset(
+        {"updated_at", "updated_by_id", "last_sign_in_at", "totp_last_step"}
+    )
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this

@@ -6,7 +6,7 @@ The other admin pages live beside this module: users (``admin_users``), roles
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_login import login_required
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +17,19 @@ from onward.core.models import AuditEntry
 from onward.core.plugins import plugin_info
 from onward.core.views import blueprint
 from onward.core.views.pages import list_page
+
+ADMIN_PREFIX = "/admin/"
+
+
+@blueprint.before_app_request
+def _staff_only() -> None:
+    """The administration pages are for staff: customer users see only the fields that
+    field rules allow, which the portal shows them; these pages show everything."""
+    actor = current_actor()
+    if request.path.startswith(ADMIN_PREFIX) and getattr(actor, "is_customer", False):
+        deny("open the administration pages", actor,
+             message="The administration pages are for staff; customers use the portal.")
+
 
 #: the kinds of audit entries, as (value, label) for the filter
 AUDIT_KINDS = (

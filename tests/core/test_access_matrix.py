@@ -117,6 +117,7 @@ class ApiSurface:
     """Operations through the JSON API with a bearer token."""
 
     ok = {"read": 200, "create": 201, "write": 200, "delete": 204}
+    staff_only = False
     #: a create that names another tenant's record is refused as invalid input
     foreign_create = {404, 422}
 
@@ -140,6 +141,8 @@ class UiSurface:
     """Operations through the admin pages with a signed-in session."""
 
     ok = {"read": 200, "create": 302, "write": 302, "delete": 302}
+    #: the administration pages refuse customer users whatever their rights
+    staff_only = True
     #: a form that names another tenant's record is refused as invalid input
     foreign_create = {404, 422}
 
@@ -233,6 +236,8 @@ def run_matrix(app, world, actor_info, role, surface):
         if not home and not resource.tenanted:
             continue
         want = expected(app, role, resource, right, home=home, customer=customer)
+        if customer and surface.staff_only:
+            want = "denied"
         record = None if right == "create" else world["target"](resource, home, actor_info)
         body = world["payload"](resource, home, actor_info) if right == "create" else {}
         status = surface(resource, right, record, body)
@@ -240,7 +245,8 @@ def run_matrix(app, world, actor_info, role, surface):
             good = {surface.ok[right]}
         elif want == "denied":
             # a create naming another tenant's record may be refused for that first
-            good = {403} if home or right != "create" else {403, *surface.foreign_create}
+            good = {403} if home or right != "create" or surface.staff_only and customer \
+                else {403, *surface.foreign_create}
         elif right == "create":
             good = surface.foreign_create
         else:

@@ -36,9 +36,9 @@ def test_customer_lists_only_own_accounts_users_with_readable_fields(client, cus
 
 def test_customer_reads_only_own_account(client, customer):
     body = client.get("/api/v1/accounts", headers=customer["headers"]).json
-    assert body["items"] == [{"id": customer["acme"], "name": "Acme"}]
+    assert body["items"] == [{"id": customer["acme"], "name": "Acme", "active": True}]
     one = client.get(f"/api/v1/accounts/{customer['acme']}", headers=customer["headers"])
-    assert one.json == {"id": customer["acme"], "name": "Acme"}
+    assert one.json == {"id": customer["acme"], "name": "Acme", "active": True}
     other = client.get(f"/api/v1/accounts/{customer['other']}", headers=customer["headers"])
     assert other.status_code == 404
     assert "Other Corp" not in other.get_data(as_text=True)

@@ -161,3 +161,16 @@ def test_records_made_by_the_system_have_no_author(app, exemplar, make_account, 
             db.session.add(thing)
             db.session.commit()
         assert thing.created_by_id is None
+
+
+def test_bookkeeping_fields_stay_out_of_the_audit_log(app, make_user):
+    user_id = make_user()
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.last_sign_in_at = user.created_at
+        user.totp_last_step = 42
+        user.name = "Audited"
+        db.session.commit()
+        fields = db.session.scalars(select(AuditEntry.field).where(
+            AuditEntry.record_id == user_id, AuditEntry.table_name == "core_user")).all()
+    assert sorted(fields) == ["*", "name"]
