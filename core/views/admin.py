@@ -23,8 +23,10 @@ ADMIN_PREFIX = "/admin/"
 
 @blueprint.before_app_request
 def _staff_only() -> None:
-    """The administration pages are for staff: customer users see only the fields that
-    field rules allow, which the portal shows them; these pages show everything."""
+    """Refuse customer users the administration pages, which show every field.
+
+    Customers read only what field rules allow; the portal shows them that.
+    """
     actor = current_actor()
     if request.path.startswith(ADMIN_PREFIX) and getattr(actor, "is_customer", False):
         deny("open the administration pages", actor,
