@@ -245,8 +245,8 @@ def run_matrix(app, world, actor_info, role, surface):
             good = {surface.ok[right]}
         elif want == "denied":
             # a create naming another tenant's record may be refused for that first
-            good = {403} if home or right != "create" or surface.staff_only and customer \
-                else {403, *surface.foreign_create}
+            refused_first = not home and right == "create" and not (surface.staff_only and customer)
+            good = {403, *surface.foreign_create} if refused_first else {403}
         elif right == "create":
             good = surface.foreign_create
         else:
