@@ -255,6 +255,38 @@ def require(right: str, target: Any, *, user: Any = None) -> None:
             deny(f"{needed} {table} {target.id}", user, not_found=needed == "read")
 
 
+def require_role(name: str, *, user: Any = None, message: str | None = None) -> None:
+    """Check that ``user`` holds role ``name``, directly or through contained roles.
+
+    Raises:
+        Unauthenticated, AccessDenied.
+    """
+    user = current_actor() if user is None else user
+    if user is None:
+        raise Unauthenticated("Sign in first.")
+    if not is_system(user) and name not in effective_roles(user):
+        deny(f"act as {name}", user, message=message or f"Only holders of role {name!r} may.")
+
+
+def require_grant(role_names: set[str], *, user: Any = None) -> None:
+    """Check that ``user`` may give or take away these roles: only roles it holds itself.
+
+    Admins may grant every role; without this, a right to change users would be a right
+    to make oneself an admin.
+    """
+    user = current_actor() if user is None else user
+    if user is None:
+        raise Unauthenticated("Sign in first.")
+    if is_system(user):
+        return
+    held = effective_roles(user)
+    beyond = sorted(role_names - held) if "admin" not in held else []
+    if beyond:
+        deny(f"grant role {beyond[0]}", user, message=(
+            f"You may only give or take away roles you hold yourself; you do not hold "
+            f"{beyond[0]!r}."))
+
+
 def _require_new_in_scope(record: Any, user: Any) -> None:
     """A new record must land in the user's domains, and a customer's in its account."""
     table = record.__tablename__

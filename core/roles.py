@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from onward.core.access import clear_cache, require
+from onward.core.access import clear_cache, require, require_role
 from onward.core.db import db
 from onward.core.errors import Conflict, ValidationFailed
 from onward.core.models import Role, RoleRight
@@ -68,6 +68,9 @@ def _declared(role: Role, verb: str) -> str:
     return f"Role {role.name!r} is declared by plugin {role.plugin!r}; it cannot be {verb}."
 
 
+ADMINS_ONLY = "Only administrators may define roles: a role can grant any right."
+
+
 def save_role(
     role: Role | None,
     *,
@@ -78,7 +81,10 @@ def save_role(
     contains: list[str] | tuple[str, ...] = (),
     rights: Mapping[str, str] | None = None,
 ) -> Role:
-    """Create (``role=None``) or change an admin-made role; declared roles are read-only."""
+    """Create (``role=None``) or change an admin-made role; declared roles are read-only.
+
+    Besides the table right, this needs the ``admin`` role: a role can grant any right.
+    """
     if role is not None and role.plugin:
         raise Conflict(_declared(role, "edited"))
     name = (name or "").strip()
@@ -91,9 +97,11 @@ def save_role(
     if role is None:
         role = Role(name=name)
         require("create", role)
+        require_role("admin", message=ADMINS_ONLY)
         db.session.add(role)
     else:
         require("write", role)
+        require_role("admin", message=ADMINS_ONLY)
     role.name, role.label, role.description, role.external = name, label, description, external
     from onward.core.users import roles_by_name
 
@@ -128,5 +136,6 @@ def delete_role(role: Role) -> None:
     if role.plugin:
         raise Conflict(_declared(role, "deleted"))
     require("delete", role)
+    require_role("admin", message=ADMINS_ONLY)
     db.session.delete(role)
     clear_cache()

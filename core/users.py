@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from onward.core import auth
-from onward.core.access import require
+from onward.core.access import require, require_grant
 from onward.core.db import db
 from onward.core.errors import Conflict, NotFound, ValidationFailed
 from onward.core.models import Account, Domain, Role, User
@@ -81,6 +81,7 @@ def create_user(
     require("create", user)
     role_records = roles_by_name(list(roles))
     _check_role_audience(user, role_records)
+    require_grant({role.name for role in role_records})
     user.roles = role_records
     if password:
         user.password_hash = hash_password(password, email=email)
@@ -108,10 +109,11 @@ def update_user(user: User, *, name: str | None = None, email: str | None = None
 
 
 def set_roles(user: User, roles: list[str] | tuple[str, ...]) -> User:
-    """Replace a user's roles."""
+    """Replace a user's roles (only roles the actor holds may be added or taken away)."""
     require("write", user)
     role_records = roles_by_name(list(roles))
     _check_role_audience(user, role_records)
+    require_grant({role.name for role in role_records} ^ {role.name for role in user.roles})
     user.roles = role_records
     return user
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from onward import (
+    SYSTEM,
     AccessDenied,
     NotFound,
     Unauthenticated,
@@ -250,3 +251,51 @@ def test_a_domain_cannot_be_made_below_an_unreachable_parent(app, tenants):
             create_domain("sneaky", parent=db.session.get(Domain, tenants["b"]))
         assert create_domain("fine", parent=db.session.get(Domain, tenants["a1"])).parent_id == (
             tenants["a1"])
+
+
+@pytest.fixture
+def user_manager(app, make_user):
+    """Staff whose role may read, create and change users, but who is no admin."""
+    from onward.core.roles import save_role
+
+    with app.app_context(), acting_as(SYSTEM):
+        save_role(None, name="user_manager", rights={"core_user": "rcw", "core_role": "rcwd"})
+        db.session.commit()
+    return make_user("user_manager")
+
+
+def test_nobody_grants_a_role_they_do_not_hold(app, user_manager, make_user):
+    from onward.core.users import create_user, set_roles
+
+    victim = make_user()
+    with app.app_context(), acting_as(db.session.get(User, user_manager)):
+        with pytest.raises(AccessDenied, match="you do not hold 'admin'"):
+            create_user("new@example.com", roles=["admin"])
+        with pytest.raises(AccessDenied, match="you do not hold 'admin'"):
+            set_roles(db.session.get(User, user_manager), ["user_manager", "admin"])
+        assert create_user("ok@example.com", roles=["user_manager"]).roles[0].name == (
+            "user_manager")
+        set_roles(db.session.get(User, victim), ["user_manager"])
+
+
+def test_nobody_takes_away_a_role_they_do_not_hold(app, user_manager, make_user):
+    from onward.core.users import set_roles
+
+    admin = make_user("admin")
+    with app.app_context(), acting_as(db.session.get(User, user_manager)), \
+            pytest.raises(AccessDenied):
+        set_roles(db.session.get(User, admin), [])
+
+
+def test_only_admins_define_roles(app, user_manager, make_user):
+    from onward.core.roles import delete_role, save_role
+
+    admin = make_user("admin")
+    with app.app_context():
+        with acting_as(db.session.get(User, user_manager)), \
+                pytest.raises(AccessDenied, match="Only administrators"):
+            save_role(None, name="everything", rights={"*": "rcwd"})
+        with acting_as(db.session.get(User, user_manager)), pytest.raises(AccessDenied):
+            delete_role(db.session.scalar(select(Role).where(Role.name == "user_manager")))
+        with acting_as(db.session.get(User, admin)):
+            assert save_role(None, name="everything", rights={"*": "r"}).name == "everything"
