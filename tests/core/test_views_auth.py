@@ -191,6 +191,15 @@ def test_profile_turns_two_factor_on_and_off(app, client, login_as):
         assert db.session.scalars(select(User)).one().totp_secret is None
 
 
+def test_administrators_cannot_turn_two_factor_off(app, client, login_as):
+    user = login_as("admin", totp_secret=pyotp.random_base32())
+    response = client.post("/profile/two-factor", data={"action": "disable"},
+                           follow_redirects=True)
+    assert "Administrators must keep two-factor sign-in on." in html(response)
+    with app.app_context():
+        assert db.session.get(User, user).totp_secret is not None
+
+
 # --- sessions ---------------------------------------------------------------------------
 
 
