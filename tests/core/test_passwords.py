@@ -3,8 +3,12 @@
 import pytest
 
 from onward import ValidationFailed
-from onward.core.passwords import common_passwords, hash_password, password_problems, \
-    verify_password
+from onward.core.passwords import (
+    common_passwords,
+    hash_password,
+    password_problems,
+    verify_password,
+)
 
 
 @pytest.fixture
