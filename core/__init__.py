@@ -28,7 +28,7 @@ from onward.core.errors import (
     Unauthenticated,
     ValidationFailed,
 )
-from onward.core.events import Event
+from onward.core.events import Event, emit
 from onward.core.hookspecs import hookimpl
 from onward.core.listing import ListSpec, paginate, parse_list_args
 from onward.core.models import Account, Domain, Role, User
@@ -43,7 +43,9 @@ from onward.core.registries import (
     PlaybookDefinition,
     RecordRule,
     RoleDefinition,
+    Rule,
     Scorecard,
+    StateMap,
     SuccessPlay,
     Validator,
 )
@@ -81,9 +83,11 @@ __all__ = [
     "RecordRule",
     "Role",
     "RoleDefinition",
+    "Rule",
     "RuleViolation",
     "Scorecard",
     "StartupError",
+    "StateMap",
     "SuccessPlay",
     "TimestampMixin",
     "Unauthenticated",
@@ -97,6 +101,7 @@ __all__ = [
     "current_actor",
     "db",
     "dump",
+    "emit",
     "form_status",
     "get_or_404",
     "has_right",

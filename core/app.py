@@ -12,12 +12,15 @@ import pluggy
 from flask import Blueprint, Flask, current_app
 from sqlalchemy.orm import Mapper
 
-from onward.core import auth, migrate
+from onward.core import auth, events, jobs, migrate  # noqa: F401 -- their tables join the metadata
 from onward.core.access import write_security_events
 from onward.core.api import init_api
 from onward.core.config import disabled_plugins, instance_path, load_config
 from onward.core.db import configure_sqlite, db
 from onward.core.errors import StartupError
+from onward.core.events import dispatch_after_context
+from onward.core.jobs import check_schedules
+from onward.core.playbooks.definitions import problems
 from onward.core.plugins import call_each, get_plugin_manager
 from onward.core.registries import Registries, build_registries
 from onward.core.views.errors import register_error_handlers
@@ -31,6 +34,8 @@ class OnwardState:
     pm: pluggy.PluginManager
     registries: Registries
     api: flask_smorest.Api
+    #: the job backend, made on first use (``onward.core.jobs.backend``)
+    job_backend: Any = None
 
 
 def create_app(
@@ -57,6 +62,7 @@ def create_app(
     # Runs after flask-sqlalchemy's own teardown (registered later, called earlier), so
     # security events are written once the request's session has let go of the database.
     app.teardown_appcontext(write_security_events)
+    app.teardown_appcontext(dispatch_after_context)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -65,6 +71,7 @@ def create_app(
     auth.init_app(app)
     api = init_api(app)
     app.extensions["onward"] = OnwardState(pm=pm, registries=registries, api=api)
+    _check_definitions(app)
 
     _register_blueprints(app, pm, api)
     _check_table_names(pm)
@@ -93,6 +100,22 @@ def _register_blueprints(app: Flask, pm: pluggy.PluginManager, api: flask_smores
                         f"plugin {plugin!r}: blueprint {blueprint.name!r} must be named {plugin!r}"
                     )
                 app.register_blueprint(blueprint)
+
+
+def _check_definitions(app: Flask) -> None:
+    """Plugins' playbooks must be valid and job schedules parse: else start-up stops."""
+    registries = app.extensions["onward"].registries
+    check_schedules(dict(registries.jobs))
+    with app.app_context():
+        for key, playbook in registries.playbooks.items():
+            owner = registries.playbooks.owners[key]
+            if playbook.data.get("key") != key:
+                raise StartupError(f"plugin {owner!r}: playbook {key!r} has key "
+                                   f"{playbook.data.get('key')!r} in its data")
+            found = problems(playbook.data)
+            if found:
+                raise StartupError(f"plugin {owner!r}: playbook {key!r}: "
+                                   f"{found[0].path}: {found[0].message}")
 
 
 def _check_table_names(pm: pluggy.PluginManager) -> None:

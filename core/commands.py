@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from onward.core import migrate
+from onward.core.actor import SYSTEM, acting_as
 from onward.core.cli_support import json_option, print_rows, say
 from onward.core.commands_serve import serve
 from onward.core.commands_tenancy import accounts_group, domains_group
@@ -29,13 +30,18 @@ def db_group():
 
 
 def sync_declarations() -> None:
-    """Write what plugins declare into the database: roles, and a top domain if none."""
+    """Write what plugins declare into the database: roles, a top domain if none, and
+    the plugins' playbooks whose content changed (as new versions).
+    """
+    from onward.core.playbooks.definitions import store_registered
     from onward.core.roles import sync_declared_roles
     from onward.core.tenancy import default_domain
 
     roles = current_app.extensions["onward"].registries.roles
     sync_declared_roles(roles, roles.owners)
     default_domain()
+    with acting_as(SYSTEM):
+        store_registered()
     db.session.commit()
 
 

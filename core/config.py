@@ -44,6 +44,16 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "TOTP_ISSUER": "Onward",
+    # --- events and jobs
+    #: ``inline``: dispatch events when the committing context ends; ``jobs``: leave them
+    #: to ``onward jobs run-due`` and the worker
+    "DISPATCH_EVENTS": "inline",
+    #: ``thread`` (in-process pool), ``sync`` (right away) or ``rq``; default: ``rq`` when
+    #: ``REDIS_URL`` is set, else ``thread``
+    "JOBS_BACKEND": None,
+    "JOBS_THREADS": 2,
+    "REDIS_URL": None,
+    "RQ_QUEUE": "onward",
     # --- lists
     "PAGE_SIZE": 25,
     "MAX_PAGE_SIZE": 200,
@@ -97,6 +107,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config, app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    if not app.config["JOBS_BACKEND"]:
+        app.config["JOBS_BACKEND"] = "rq" if app.config["REDIS_URL"] else "thread"
     secure = app.config["SECURE_COOKIES"] is None or bool(app.config["SECURE_COOKIES"])
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure

@@ -46,9 +46,23 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base with constraint names Alembic can rely on."""
+    """Declarative base with constraint names Alembic can rely on.
+
+    Every model's changes are written to the event log unless it sets ``__events__``
+    to ``False``; ``__secret_fields__`` never appear in clear there or in the audit log,
+    and changes to ``__bookkeeping_fields__`` are recorded in neither.
+    """
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    #: whether changes to records of this model are written to the event log
+    __events__: ClassVar[bool] = True
+    #: fields whose values are never logged, only that they changed
+    __secret_fields__: ClassVar[frozenset[str]] = frozenset()
+    #: fields whose changes are bookkeeping, not worth an audit line or an event
+    __bookkeeping_fields__: ClassVar[frozenset[str]] = frozenset(
+        {"updated_at", "updated_by_id"}
+    )
 
 
 db = SQLAlchemy(model_class=Base)
@@ -203,19 +217,14 @@ class AccountScopedMixin(DomainScopedMixin):
 class AuditedMixin:
     """Records whose field changes are written to the audit log (who, when, old, new)."""
 
-    #: fields whose values are never written to the audit log, only that they changed
-    __audit_masked__: ClassVar[frozenset[str]] = frozenset()
-    #: bookkeeping fields whose changes are not worth a line in the audit log
-    __audit_ignored__: ClassVar[frozenset[str]] = frozenset({"updated_at", "updated_by_id"})
-
 
 def _keep_old_value(_target, value, _old, _initiator):
     return value
 
 
-@event.listens_for(AuditedMixin, "mapper_configured", propagate=True)
+@event.listens_for(db.Model, "mapper_configured", propagate=True)
 def _load_old_values(mapper, cls) -> None:
-    """Load a column's old value before it is overwritten, so the audit log has it."""
+    """Load a column's old value before it is overwritten, for rules, audit and events."""
     for attr in mapper.column_attrs:
         event.listen(getattr(cls, attr.key), "set", _keep_old_value, active_history=True,
                      retval=True)
@@ -283,6 +292,10 @@ def _before_flush(session: Session, _context, _instances) -> None:
                 obj.updated_by_id = actor_id
             if isinstance(obj, AccountScopedMixin):
                 _stamp_domain(session, obj)
+        from onward.core.rules import run_rules  # rules read the app's registries
+
+        run_rules(list(session.new), list(session.dirty), list(session.deleted),
+                  session.is_modified)
 
 
 def _stamp_domain(session: Session, obj: AccountScopedMixin) -> None:
@@ -299,63 +312,77 @@ def _stamp_domain(session: Session, obj: AccountScopedMixin) -> None:
         obj.domain_id = session.get(Account, obj.account_id).domain_id
 
 
-def _audit_value(obj: Any, key: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if key in obj.__audit_masked__:
-        return "••••"
-    return str(value)
+def _logged(obj: Any, key: str, value: Any) -> Any:
+    """A value as the logs may keep it: secrets masked."""
+    return "••••" if value is not None and key in obj.__secret_fields__ else value
+
+
+def column_changes(obj: Any, kind: str) -> dict[str, tuple[Any, Any]]:
+    """``{field: (old, new)}`` of a record in a flush: every set field when it is created."""
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in obj.__bookkeeping_fields__:
+            continue
+        if kind == "create":
+            value = getattr(obj, key)
+            if value is not None:
+                changes[key] = (None, _logged(obj, key, value))
+        elif kind == "update":
+            history = state.attrs[key].history
+            if history.has_changes():
+                old = history.deleted[0] if history.deleted else None
+                new = history.added[0] if history.added else None
+                if old != new:
+                    changes[key] = (_logged(obj, key, old), _logged(obj, key, new))
+    return changes
+
+
+def _audit_rows(obj: Any, kind: str, changes: dict, base: dict) -> list[dict]:
+    domain_column = getattr(obj, "__domain_column__", None)
+    domain_id = getattr(obj, domain_column) if domain_column else None
+    if domain_column == "id" and kind == "delete":
+        # a deleted domain's history stays with the domain above it (the key must hold)
+        domain_id = getattr(obj, "parent_id", None)
+    row = {**base, "kind": "change", "table_name": obj.__tablename__,
+           "record_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+           "domain_id": domain_id or base["domain_id"]}
+    if kind == "create":
+        return [{**row, "field": "*", "old_value": None, "new_value": "created"}]
+    if kind == "delete":
+        return [{**row, "field": "*", "old_value": "deleted", "new_value": None}]
+    return [{**row, "field": field, "old_value": None if old is None else str(old),
+             "new_value": None if new is None else str(new)}
+            for field, (old, new) in changes.items()]
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
+    """Write the audit history and the event log of the flush, in its transaction."""
+    from onward.core.events import EventRecord, event_row
     from onward.core.models import AuditEntry
 
-    rows = []
     actor = current_actor()
-    actor_id = getattr(actor, "id", None)
-    now = utcnow()
-
-    def row(obj, field, old, new):
-        domain_column = getattr(obj, "__domain_column__", None)
-        domain_id = getattr(obj, domain_column) if domain_column else None
-        if domain_column == "id" and obj in session.deleted:
-            # a deleted domain's history stays with the domain above it (the key must hold)
-            domain_id = getattr(obj, "parent_id", None)
-        rows.append(
-            {
-                "kind": "change",
-                "table_name": obj.__tablename__,
-                "record_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
-                "field": field,
-                "old_value": old,
-                "new_value": new,
-                "user_id": actor_id,
-                "domain_id": domain_id or getattr(actor, "domain_id", None),
-                "created_at": now,
-            }
-        )
-
-    for obj in session.new:
-        if isinstance(obj, AuditedMixin):
-            row(obj, "*", None, "created")
-    for obj in session.dirty:
-        if not isinstance(obj, AuditedMixin):
-            continue
-        state = inspect(obj)
-        for attr in state.mapper.column_attrs:
-            if attr.key in obj.__audit_ignored__:
+    base = {"user_id": getattr(actor, "id", None), "created_at": utcnow(),
+            "domain_id": getattr(actor, "domain_id", None)}
+    audit, events = [], []
+    for kind, records in (("create", session.new), ("update", session.dirty),
+                          ("delete", session.deleted)):
+        for obj in records:
+            audited = isinstance(obj, AuditedMixin)
+            if not (audited or obj.__events__):
                 continue
-            history = state.attrs[attr.key].history
-            if not history.has_changes():
+            changes = column_changes(obj, kind)
+            if kind == "update" and not changes:
                 continue
-            old = history.deleted[0] if history.deleted else None
-            new = history.added[0] if history.added else None
-            if old != new:
-                old, new = _audit_value(obj, attr.key, old), _audit_value(obj, attr.key, new)
-                row(obj, attr.key, old, new)
-    for obj in session.deleted:
-        if isinstance(obj, AuditedMixin):
-            row(obj, "*", "deleted", None)
-    if rows:
-        session.connection().execute(AuditEntry.__table__.insert(), rows)
+            if audited:
+                audit.extend(_audit_rows(obj, kind, changes, base))
+            if obj.__events__:
+                events.append(event_row(obj, kind, changes, base))
+    connection = session.connection()
+    if audit:
+        connection.execute(AuditEntry.__table__.insert(), audit)
+    if events:
+        connection.execute(EventRecord.__table__.insert(), events)
+        session.info["onward_events"] = True

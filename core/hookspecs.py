@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         NavItem,
         PlaybookDefinition,
         RoleDefinition,
+        Rule,
         Scorecard,
         SuccessPlay,
         Validator,
@@ -49,6 +50,7 @@ __all__ = [
     "register_navigation",
     "register_playbooks",
     "register_roles",
+    "register_rules",
     "register_scorecards",
     "register_success_plays",
     "register_validators",
@@ -203,12 +205,25 @@ def register_scorecards() -> list[Scorecard]:
 
 @hookspec
 def register_jobs() -> list[Job]:
-    """Contribute scheduled jobs: key, schedule and the callable that does the work.
+    """Contribute job types: the callable that does the work and, if scheduled, when.
 
-    Called once by ``create_app``.
+    Called once by ``create_app``. Scheduled jobs run from ``onward jobs run-due``; any
+    job can be started with ``onward.core.jobs.enqueue(key, **arguments)``.
 
     Returns:
         Jobs. Each ``key`` must be unique across plugins. ``None`` contributes nothing.
+    """
+
+
+@hookspec
+def register_rules() -> list[Rule]:
+    """Contribute business rules: checks that run before every flush of a model.
+
+    Called once by ``create_app``. A rule refuses a change by raising ``RuleViolation``;
+    the UI, the API, the CLI, imports and jobs all show its message unchanged.
+
+    Returns:
+        Rules. Each ``key`` must be unique across plugins. ``None`` contributes nothing.
     """
 
 

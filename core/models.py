@@ -171,9 +171,9 @@ class User(UserMixin, TimestampMixin, AuditedMixin, db.Model):
     #: a user always reads its own record
     __owner_column__ = "id"
     __owner_rights__ = "r"
-    __audit_masked__ = frozenset({"password_hash", "totp_secret"})
+    __secret_fields__ = frozenset({"password_hash", "totp_secret"})
     #: sign-ins have their own audit entries; the bookkeeping of each would be noise
-    __audit_ignored__ = frozenset(
+    __bookkeeping_fields__ = frozenset(
         {"updated_at", "updated_by_id", "last_sign_in_at", "totp_last_step"}
     )
 
@@ -204,6 +204,8 @@ class RecoveryCode(db.Model):
     """A one-time code that stands in for a TOTP code (stored hashed)."""
 
     __tablename__ = "core_recovery_code"
+    __events__ = False
+    __secret_fields__ = frozenset({"code_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
@@ -217,6 +219,8 @@ class ApiToken(DomainScopedMixin, db.Model):
     """A personal API token: shown once, stored hashed, revocable."""
 
     __tablename__ = "core_api_token"
+    __secret_fields__ = frozenset({"token_hash"})
+    __bookkeeping_fields__ = frozenset({"last_used_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
@@ -248,6 +252,7 @@ class AuditEntry(db.Model):
     """One line of the audit log: a field change, a sign-in, a failure or a denial."""
 
     __tablename__ = "core_audit_entry"
+    __events__ = False  # the log of what happened is not itself news
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: ``change``, ``sign_in``, ``sign_in_failed``, ``sign_out``, ``permission_denied`` …

@@ -85,25 +85,80 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class StateMap:
+    """How a case's state drives another field (its stage, or a task's progress).
+
+    Changing the state sets the field to the state's default; the field may otherwise
+    hold only the state's default or one of the ``alternatives`` (e.g. *At risk*), and
+    an alternative is not allowed in the states listed in ``alternatives_not_in``.
+    """
+
+    #: the field the state drives, e.g. ``stage`` or ``progress``
+    field: str
+    #: state -> the field's default value in that state
+    defaults: Mapping[str, str]
+    #: values allowed besides the default, e.g. ``("At risk",)``
+    alternatives: tuple[str, ...] = ()
+    #: states in which no alternative is allowed, e.g. ``("Closed", "Canceled")``
+    alternatives_not_in: tuple[str, ...] = ()
+
+    def allowed(self, state: str) -> tuple[str, ...]:
+        """The values the field may hold in ``state`` (the default first)."""
+        default = self.defaults.get(state)
+        values = (default,) if default is not None else ()
+        if state in self.alternatives_not_in:
+            return values
+        return values + tuple(v for v in self.alternatives if v != default)
+
+
+@dataclass(frozen=True)
 class CaseType:
-    """A case type: its number prefix, its states and what each state implies."""
+    """A case type: its model, number prefix, states, and the fields its state drives."""
 
     key: str
     label: str
     prefix: str
+    #: the model class of the cases (it carries ``__number_prefix__ == prefix``)
+    model: type | None = None
     states: tuple[str, ...] = ()
-    #: state -> default stage; the engine of the playbook issue grows this further
-    stages: Mapping[str, str] = field(default_factory=dict)
+    #: the state a new case starts in (default: the first state)
+    initial_state: str | None = None
+    #: the model's field that holds the state
+    state_field: str = "state"
+    #: the fields the state drives
+    maps: tuple[StateMap, ...] = ()
 
 
 @dataclass(frozen=True)
 class ActivityDefinition:
-    """A playbook activity implemented in code: its input schema and handlers."""
+    """A playbook activity implemented in code: its input schema and handlers.
+
+    ``handlers`` maps ``start``, ``save`` and ``complete`` to callables that take an
+    :class:`~onward.core.playbooks.engine.ActivityContext`; each may raise Onward's
+    errors (``ValidationFailed``, ``RuleViolation``) to refuse the step.
+    """
 
     key: str
     label: str
     input_schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object"})
     handlers: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A business rule: ``check(record, change)`` raises ``RuleViolation`` to refuse.
+
+    Runs before every flush that creates, updates or deletes a ``model`` record (or a
+    record of a subclass), whoever writes: the UI, the API, the CLI, imports and jobs.
+    """
+
+    key: str
+    model: type
+    check: Callable[[Any, Any], None]
+    #: which changes the rule sees: ``create``, ``update``, ``delete``
+    on: tuple[str, ...] = ("create", "update")
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,12 +213,20 @@ class Scorecard:
 
 @dataclass(frozen=True)
 class Job:
-    """A scheduled job: a cron-style schedule and the callable that does the work."""
+    """A job type: the callable that does the work and, for scheduled jobs, when.
+
+    ``func(ctx, **arguments)`` gets a :class:`~onward.core.jobs.JobContext` to report
+    progress; what it returns (JSON-serialisable) is kept as the job's result.
+    """
 
     key: str
     label: str
-    schedule: str
     func: Callable[..., Any]
+    #: a cron expression (``*/5 * * * *``); ``None`` for jobs that run only on demand
+    schedule: str | None = None
+    #: whether a scheduled job runs until an admin turns it off (or waits to be turned on)
+    active: bool = True
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -244,6 +307,7 @@ class Registries:
     success_plays: Registry[SuccessPlay]
     scorecards: Registry[Scorecard]
     jobs: Registry[Job]
+    rules: Registry[Rule]
     migrations: Registry[Migrations]
     record_rules: tuple[RecordRule, ...]
     field_rules: Mapping[type, frozenset[str]]
@@ -269,12 +333,36 @@ def _checked(pairs, expected, what) -> list[tuple[str, Any]]:
     return pairs
 
 
+def _check_case_type(plugin: str, case_type: CaseType) -> None:
+    prefix = getattr(case_type.model, "__number_prefix__", case_type.prefix)
+    if prefix != case_type.prefix:
+        raise StartupError(f"plugin {plugin!r}: case type {case_type.key!r} has prefix "
+                           f"{case_type.prefix!r} but its model numbers with {prefix!r}")
+    known = set(case_type.states)
+    for state_map in case_type.maps:
+        unknown = sorted(set(state_map.defaults) - known)
+        missing = sorted(known - set(state_map.defaults))
+        if unknown or missing:
+            raise StartupError(
+                f"plugin {plugin!r}: case type {case_type.key!r} maps "
+                f"{state_map.field!r} for states {unknown or missing} "
+                f"{'it does not have' if unknown else 'without a default'}")
+
+
 def build_registries(pm) -> Registries:
     """Call every ``register_*`` hook that takes no argument and freeze the results."""
     built: dict[str, Registry] = {}
     for hook_name, (item_type, what) in ITEM_HOOKS.items():
         pairs = _checked(_collect(pm, hook_name), item_type, what)
         built[hook_name.removeprefix("register_")] = Registry(what, pairs)
+    from onward.core.rules import case_type_rules  # rules.py builds on these item types
+
+    case_types = built["case_types"]
+    rule_pairs = list(_checked(_collect(pm, "register_rules"), Rule, "rule"))
+    for key, case_type in case_types.items():
+        _check_case_type(case_types.owners[key], case_type)
+        rule_pairs.extend((case_types.owners[key], rule) for rule in case_type_rules(case_type))
+    built["rules"] = Registry("rule", rule_pairs)
     migrations = _checked(_collect(pm, "register_migrations"), Migrations, "Migrations item")
     for plugin, item in migrations:
         if item.plugin != plugin:

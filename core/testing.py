@@ -42,6 +42,7 @@ TEST_CONFIG = {
     "SECURE_COOKIES": False,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "SQLITE_BUSY_TIMEOUT_MS": 10000,
+    "JOBS_BACKEND": "sync",
 }
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 -- the tests' published password
 

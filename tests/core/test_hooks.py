@@ -1,9 +1,10 @@
 """One test per hook: what the exemplar plugin contributes arrives where it should."""
 
+import pytest
 from sqlalchemy import inspect, select, text
 
-from onward import Event, db
-from onward.core.events import dispatch
+from onward import db
+from onward.core.events import emit
 from onward.core.models import Role
 from onward.core.registries import FieldRule, RecordRule
 
@@ -54,8 +55,10 @@ def test_hook_register_navigation(app):
 
 def test_hook_register_case_types(app):
     case_type = registry(app, "case_types")["exemplar_case"]
-    assert case_type.prefix == "EXC"
-    assert case_type.stages["closed"] == "Finished"
+    assert (case_type.prefix, case_type.model.__tablename__) == ("EXC", "exemplar_case")
+    assert case_type.maps[0].allowed("Active") == ("On track", "At risk")
+    assert case_type.maps[0].allowed("Closed") == ("Finished",)
+    assert "exemplar_case.stage" in registry(app, "rules")
 
 
 def test_hook_register_activity_definitions(app):
@@ -63,9 +66,27 @@ def test_hook_register_activity_definitions(app):
     assert definition.input_schema["properties"]["note"] == {"type": "string"}
 
 
-def test_hook_register_playbooks(app):
+def test_hook_register_playbooks(app, exemplar):
     playbook = registry(app, "playbooks")["exemplar_playbook"]
-    assert playbook.data["stages"][0]["activities"] == ["exemplar_note"]
+    assert playbook.data is exemplar.EXEMPLAR_PLAYBOOK
+    with app.app_context():
+        from onward.core.playbooks.definitions import latest
+
+        stored = latest("exemplar_playbook")  # written by db upgrade (the app fixture)
+        assert (stored.version, stored.source) == (1, "plugin:exemplar")
+
+
+def test_hook_register_rules(app, exemplar, make_account):
+    from onward import RuleViolation
+
+    rule = registry(app, "rules")["exemplar_case.priority"]
+    assert rule.model is exemplar.ExemplarCase
+    account = make_account()
+    with app.app_context():
+        case = exemplar.ExemplarCase(account_id=account, priority=9)
+        db.session.add(case)
+        with pytest.raises(RuleViolation, match="Priority must be between 1 and 5."):
+            db.session.flush()
 
 
 def test_hook_register_validators(app):
@@ -90,8 +111,15 @@ def test_hook_register_scorecards(app, exemplar):
 
 
 def test_hook_register_jobs(app):
-    job = registry(app, "jobs")["exemplar_tick"]
-    assert (job.schedule, job.func()) == ("*/5 * * * *", "tick")
+    tick, count = registry(app, "jobs")["exemplar_tick"], registry(app, "jobs")["exemplar_count"]
+    assert (tick.schedule, count.schedule) == ("*/5 * * * *", None)
+    with app.app_context():
+        from onward.core.jobs import JobRun, enqueue
+
+        run_id = enqueue("exemplar_count", times=2).id
+        db.session.commit()  # the test app's backend is ``sync``: it runs on commit
+        run = db.session.get(JobRun, run_id)
+        assert (run.status, run.progress, run.result) == ("succeeded", 100, {"counted": 2})
 
 
 def test_hook_register_migrations(app):
@@ -117,13 +145,17 @@ def test_hook_register_demo_data(app, runner, exemplar):
     assert names == ["Demo thing"]
 
 
-def test_hook_on_event(app, exemplar):
-    first = Event(id="evt-1", name="exemplar.thing.created", record_type="exemplar_thing",
-                  record_id=1)
-    second = Event(id="evt-2", name="exemplar.thing.updated", record_type="exemplar_thing",
-                   record_id=1, changes={"name": ("a", "b")})
+def test_hook_on_event(app, exemplar, make_account):
+    account = make_account()
     with app.app_context():
-        dispatch(first)
-        dispatch(second)
-    assert [event.id for event in exemplar.received_events] == ["evt-1", "evt-2"]
-    assert exemplar.received_events[1].changes == {"name": ("a", "b")}
+        thing = exemplar.ExemplarThing(name="Evented", account_id=account)
+        db.session.add(thing)
+        db.session.flush()
+        emit("exemplar.greeted", record=thing, data={"greeting": "hello"})
+        db.session.commit()
+        thing_id = thing.id
+    names = [event.name for event in exemplar.received_events]
+    assert names[-2:] == ["exemplar_thing.created", "exemplar.greeted"]
+    greeted = exemplar.received_events[-1]
+    assert greeted.data == {"greeting": "hello"}
+    assert (greeted.record_type, greeted.record_id) == ("exemplar_thing", thing_id)

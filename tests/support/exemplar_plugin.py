@@ -30,7 +30,10 @@ from onward import (
     PlaybookDefinition,
     RecordRule,
     RoleDefinition,
+    Rule,
+    RuleViolation,
     Scorecard,
+    StateMap,
     SuccessPlay,
     TimestampMixin,
     Validator,
@@ -125,26 +128,114 @@ def register_navigation():
                     requires=("read", "exemplar_thing"), audience="all")]
 
 
+class ExemplarCase(NumberedMixin, AccountScopedMixin, TimestampMixin, AuditedMixin, db.Model):
+    """A case whose state drives its stage, worked through the exemplar playbook."""
+
+    __tablename__ = "exemplar_case"
+    __number_prefix__ = "EXC"
+    __domain_column__ = "domain_id"
+    __account_column__ = "account_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    short_description: Mapped[str] = mapped_column(String(160), default="")
+    #: New, Active, Blocked, Closed, Canceled
+    state: Mapped[str | None] = mapped_column(String(20))
+    #: driven by the state; At risk is allowed except when closed or canceled
+    stage: Mapped[str | None] = mapped_column(String(20))
+    #: not_required, remote_catalog, remote_task
+    integration: Mapped[str] = mapped_column(String(40), default="not_required")
+    priority: Mapped[int] = mapped_column(default=3)
+
+
+CASE_STAGES = {"New": "Not started", "Active": "On track", "Blocked": "Paused",
+               "Closed": "Finished", "Canceled": "Finished"}
+
+
 @hookimpl
 def register_case_types():
-    """One case type."""
-    return [CaseType("exemplar_case", "Exemplar case", "EXC", states=("new", "closed"),
-                     stages={"new": "Not started", "closed": "Finished"})]
+    """The exemplar case: State drives Stage, with At risk as the alternative."""
+    return [CaseType(
+        "exemplar_case", "Exemplar case", "EXC", model=ExemplarCase,
+        states=tuple(CASE_STAGES),
+        maps=(StateMap("stage", CASE_STAGES, alternatives=("At risk",),
+                       alternatives_not_in=("Closed", "Canceled")),),
+    )]
+
+
+def check_priority(case, change):
+    """Priorities run from 1 (highest) to 5."""
+    if change.changed("priority") and not 1 <= case.priority <= 5:
+        raise RuleViolation("Priority must be between 1 and 5.",
+                            fields={"priority": ["Between 1 and 5."]})
+
+
+@hookimpl
+def register_rules():
+    """The priority rule."""
+    return [Rule("exemplar_case.priority", ExemplarCase, check_priority,
+                 description="Priorities run from 1 to 5.")]
+
+
+def describe(ctx):
+    """Write what was entered onto the case."""
+    ctx.record.short_description = ctx.input["short_description"]
+    ctx.record.integration = ctx.input.get("integration", "not_required")
+
+
+def triage(ctx):
+    """Set the case's priority (the priority rule may refuse it)."""
+    ctx.record.priority = ctx.input["priority"]
+    ctx.emit("exemplar.triaged", priority=ctx.input["priority"])
 
 
 @hookimpl
 def register_activity_definitions():
-    """One activity definition."""
-    return [ActivityDefinition("exemplar_note", "Write a note",
-                               input_schema={"type": "object",
-                                             "properties": {"note": {"type": "string"}}})]
+    """Describe, triage, and a plain note."""
+    return [
+        ActivityDefinition("exemplar_describe", "Describe the case", input_schema={
+            "type": "object", "required": ["short_description"], "additionalProperties": False,
+            "properties": {
+                "short_description": {"type": "string", "minLength": 3, "maxLength": 160},
+                "integration": {"enum": ["not_required", "remote_catalog", "remote_task"]},
+            }}, handlers={"complete": describe}),
+        ActivityDefinition("exemplar_triage", "Triage", input_schema={
+            "type": "object", "required": ["priority"],
+            "properties": {"priority": {"type": "integer"}}}, handlers={"complete": triage}),
+        ActivityDefinition("exemplar_note", "Write a note", input_schema={
+            "type": "object", "properties": {"note": {"type": "string"}}}),
+    ]
+
+
+EXEMPLAR_PLAYBOOK = {
+    "key": "exemplar_playbook",
+    "label": "Exemplar playbook",
+    "case_type": "exemplar_case",
+    "stages": [
+        {"key": "setup", "label": "Set-up", "activities": [
+            {"key": "describe", "definition": "exemplar_describe", "label": "Describe"},
+            {"key": "triage", "definition": "exemplar_triage", "label": "Triage",
+             "responsibility": "exemplar_editor"},
+        ]},
+        {"key": "build", "label": "Build", "activities": [
+            {"key": "integrate", "definition": "exemplar_note", "label": "Integrate",
+             "condition": {"field": "integration", "op": "ne", "value": "not_required"}},
+            {"key": "document", "definition": "exemplar_note", "label": "Document",
+             "start": "with_previous"},
+            {"key": "review", "definition": "exemplar_note", "label": "Review",
+             "start": "with_previous", "depends_on": ["document"]},
+        ]},
+        {"key": "finish", "label": "Finish", "activities": [
+            {"key": "wrap_up", "definition": "exemplar_note", "label": "Wrap up",
+             "optional": True},
+        ]},
+    ],
+}
 
 
 @hookimpl
 def register_playbooks():
-    """One playbook definition."""
-    return [PlaybookDefinition("exemplar_playbook",
-                               {"stages": [{"key": "only", "activities": ["exemplar_note"]}]})]
+    """The exemplar playbook: a condition, a with-previous pair, a dependency, an option."""
+    return [PlaybookDefinition("exemplar_playbook", EXEMPLAR_PLAYBOOK)]
 
 
 @hookimpl
@@ -173,10 +264,22 @@ def register_scorecards():
                       query=lambda: select(ExemplarThing.id))]
 
 
+def tick(ctx, times: int = 1):
+    """Count to ``times``, reporting progress; fail on ``times=0``."""
+    if times == 0:
+        raise RuleViolation("Nothing to count.")
+    for done in range(1, times + 1):
+        ctx.progress(100 * done / times, f"Counted {done} of {times}")
+    return {"counted": times}
+
+
 @hookimpl
 def register_jobs():
-    """One scheduled job."""
-    return [Job("exemplar_tick", "Tick", schedule="*/5 * * * *", func=lambda: "tick")]
+    """A scheduled job and an on-demand one."""
+    return [
+        Job("exemplar_tick", "Tick", tick, schedule="*/5 * * * *"),
+        Job("exemplar_count", "Count", tick, description="Counts, on demand."),
+    ]
 
 
 @hookimpl

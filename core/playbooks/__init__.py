@@ -1,0 +1,1 @@
+"""The playbook engine: definitions as data, instances that walk a record through them."""
