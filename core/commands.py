@@ -30,8 +30,10 @@ def db_group():
 
 
 def sync_declarations() -> None:
-    """Write what plugins declare into the database: roles, a top domain if none, and
-    the plugins' playbooks whose content changed (as new versions).
+    """Write what plugins declare into the database.
+
+    Their roles, a top domain if there is none, and their playbooks whose content
+    changed (as new versions).
     """
     from onward.core.playbooks.definitions import store_registered
     from onward.core.roles import sync_declared_roles

@@ -1,7 +1,7 @@
 """Jobs: durable job records, in-process and RQ backends, and scheduled jobs.
 
 A plugin registers job types (``register_jobs``). :func:`enqueue` records a run
-(``core_job_run``: status, progress 0–100, message, result, error, timestamps) and hands
+(``core_job_run``: status, progress 0 to 100, message, result, error, timestamps) and hands
 it to the configured backend once the current transaction commits:
 
 * ``thread`` (the embedded default): a small thread pool in the web process;
@@ -99,7 +99,7 @@ class JobContext:
         self.run = run
 
     def progress(self, percent: float, message: str = "") -> None:
-        """Record progress (0–100) and a message; commits the work done so far.
+        """Record progress (0 to 100) and a message; commits the work done so far.
 
         Jobs work in chunks and call this after each one, so a page following the job
         sees it move, and a failure later keeps what was done.

@@ -56,7 +56,9 @@ def run_rules(new: list[Any], dirty: list[Any], deleted: list[Any], modified) ->
     """Run every applicable rule on the records of a flush; the first refusal stops it.
 
     Args:
-        new, dirty, deleted: the session's records about to be inserted, updated, deleted.
+        new: the records about to be inserted.
+        dirty: the records that may be updated.
+        deleted: the records about to be deleted.
         modified: tells whether a dirty record really has column changes.
     """
     if not has_app_context() or "onward" not in current_app.extensions:

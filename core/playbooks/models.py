@@ -115,7 +115,7 @@ class PlaybookActivity(db.Model):
 
 
 class PlaybookLogEntry(db.Model):
-    """One step of a playbook instance: started, saved, completed, skipped …"""
+    """One step of a playbook instance: started, saved, completed, skipped, and so on."""
 
     __tablename__ = "core_playbook_log"
     __events__ = False  # the engine emits its own, named events

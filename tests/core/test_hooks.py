@@ -85,7 +85,7 @@ def test_hook_register_rules(app, exemplar, make_account):
     with app.app_context():
         case = exemplar.ExemplarCase(account_id=account, priority=9)
         db.session.add(case)
-        with pytest.raises(RuleViolation, match="Priority must be between 1 and 5."):
+        with pytest.raises(RuleViolation, match=r"Priority must be between 1 and 5\."):
             db.session.flush()
 
 
