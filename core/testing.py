@@ -172,11 +172,22 @@ def app(request, tmp_path, onward_plugins, onward_config, onward_test_databases)
     application = create_app(config, extra_plugins=onward_plugins)
     with application.app_context():
         sync_declarations()
+        _settle_events()
         db.session.remove()
     yield application
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _settle_events() -> None:
+    """Mark the events of setting up the database as handled: a test sees only its own."""
+    from onward.core.db import db, utcnow
+    from onward.core.events import EventRecord
+
+    db.session.execute(EventRecord.__table__.update().where(
+        EventRecord.dispatched_at.is_(None)).values(dispatched_at=utcnow()))
+    db.session.commit()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import flask_smorest
+import marshmallow as ma
 from flask import Blueprint, jsonify
 from flask_login import login_required
 from sqlalchemy import ForeignKey, String, select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onward import (
     AccountScopedMixin,
+    ListSpec,
     ActivityDefinition,
     AuditedMixin,
     CaseType,
@@ -37,8 +39,10 @@ from onward import (
     SuccessPlay,
     TimestampMixin,
     Validator,
+    add_resource,
     db,
     hookimpl,
+    require,
     scoped,
 )
 
@@ -145,6 +149,30 @@ class ExemplarCase(NumberedMixin, AccountScopedMixin, TimestampMixin, AuditedMix
     #: not_required, remote_catalog, remote_task
     integration: Mapped[str] = mapped_column(String(40), default="not_required")
     priority: Mapped[int] = mapped_column(default=3)
+
+
+class CaseSchema(ma.Schema):
+    """An exemplar case in the API."""
+
+    id = ma.fields.Integer(dump_only=True)
+    number = ma.fields.String(dump_only=True)
+    short_description = ma.fields.String()
+    state = ma.fields.String()
+    stage = ma.fields.String()
+    integration = ma.fields.String()
+    priority = ma.fields.Integer()
+    account_id = ma.fields.Integer(dump_only=True)
+
+
+def update_case(case, data):
+    """Change a case's fields (its rules decide what is allowed)."""
+    require("write", case)
+    for name, value in data.items():
+        setattr(case, name, value)
+
+
+CASES = ListSpec(sortable={"id": ExemplarCase.id}, default_sort="id")
+add_resource(api, "/cases", ExemplarCase, CaseSchema, CASES, update=(CaseSchema, update_case))
 
 
 CASE_STAGES = {"New": "Not started", "Active": "On track", "Blocked": "Paused",
