@@ -5,6 +5,7 @@ Plugins import from here, never from the modules behind it::
     from onward import hookimpl, db, scoped, require, RoleDefinition
 """
 
+from onward.core import jobs
 from onward.core.access import can, get_or_404, has_right, readable_fields, require, scoped
 from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
@@ -32,6 +33,7 @@ from onward.core.events import Event, emit
 from onward.core.hookspecs import hookimpl
 from onward.core.listing import ListSpec, paginate, parse_list_args
 from onward.core.models import Account, Domain, Role, User
+from onward.core.playbooks import engine as playbooks
 from onward.core.registries import (
     ActivityDefinition,
     CaseType,
@@ -106,11 +108,13 @@ __all__ = [
     "get_or_404",
     "has_right",
     "hookimpl",
+    "jobs",
     "list_page",
     "onward_state",
     "page_response",
     "paginate",
     "parse_list_args",
+    "playbooks",
     "post_action",
     "readable_fields",
     "record_history",

@@ -1,8 +1,10 @@
 """The entry point of onward-welcome: a role, an activity definition, a page, a command."""
 
+from importlib import resources
 from pathlib import Path
 
 import click
+import yaml
 from flask import Blueprint, render_template_string
 from flask.cli import with_appcontext
 from flask_login import login_required
@@ -12,6 +14,7 @@ from onward import (
     ActivityDefinition,
     Migrations,
     NavItem,
+    PlaybookDefinition,
     RoleDefinition,
     db,
     hookimpl,
@@ -23,9 +26,14 @@ from onward_welcome.models import WelcomeNote
 REQUIRES: tuple[str, ...] = ()
 
 
-def write_note(account_id: int, data: dict) -> WelcomeNote:
-    """The activity's *complete* handler: store the note the agent wrote."""
-    note = WelcomeNote(account_id=account_id, subject=data["subject"], body=data.get("body", ""))
+def write_note(ctx) -> WelcomeNote:
+    """The activity's *complete* handler: store the note written for the account.
+
+    ``ctx.record`` is the record the playbook runs for (here an account), ``ctx.input``
+    what was entered, already checked against the input schema.
+    """
+    note = WelcomeNote(account_id=ctx.record.id, subject=ctx.input["subject"],
+                       body=ctx.input.get("body", ""))
     require("create", note)
     db.session.add(note)
     return note
@@ -35,7 +43,7 @@ def write_note(account_id: int, data: dict) -> WelcomeNote:
 def register_roles():
     """Who may write welcome notes."""
     return [RoleDefinition("welcome_writer", label="Welcome writer",
-                           rights={"welcome_note": "rcw", "core_account": "r"})]
+                           rights={"welcome_note": "rcw", "core_account": "rw"})]
 
 
 @hookimpl
@@ -52,6 +60,13 @@ def register_activity_definitions():
         },
         handlers={"complete": write_note},
     )]
+
+
+@hookimpl
+def register_playbooks():
+    """The welcome playbook, kept as YAML beside this module."""
+    text = resources.files("onward_welcome").joinpath("welcome.playbook.yaml").read_text()
+    return [PlaybookDefinition("welcome", yaml.safe_load(text))]
 
 
 blueprint = Blueprint("welcome", __name__, url_prefix="/welcome")

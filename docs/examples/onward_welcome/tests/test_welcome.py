@@ -1,8 +1,10 @@
 """The first tests of onward-welcome, using the fixtures Onward ships."""
 
+import pytest
 from onward_welcome.models import WelcomeNote
+from sqlalchemy import select
 
-from onward import db, onward_state
+from onward import Account, User, ValidationFailed, acting_as, db, playbooks
 
 
 def test_a_writer_sees_the_notes_page(client, login_as):
@@ -17,14 +19,28 @@ def test_someone_without_the_role_is_refused(client, login_as):
     assert client.get("/welcome/").status_code == 403
 
 
-def test_the_activity_writes_a_numbered_note(app, make_account):
-    account = make_account("Northwind")
-    with app.app_context():
-        definition = onward_state().registries.activity_definitions["welcome_note"]
-        note = definition.handlers["complete"](account, {"subject": "Hello Northwind"})
+def test_the_playbook_writes_a_numbered_note(app, make_account, make_user):
+    account, writer = make_account("Northwind"), make_user("welcome_writer")
+    with app.app_context(), acting_as(db.session.get(User, writer)):
+        instance = playbooks.start(db.session.get(Account, account), "welcome")
+        first = playbooks.get_activity(instance, "write_note")
+        playbooks.complete(instance, first, {"subject": "Hello Northwind"})
         db.session.commit()
-        assert note.number == "WEL0000001"
-        assert db.session.get(WelcomeNote, note.id).domain_id is not None
+        note = db.session.scalars(select(WelcomeNote)).one()
+        assert (note.number, note.subject) == ("WEL0000001", "Hello Northwind")
+        assert note.domain_id is not None
+        follow_up = playbooks.get_activity(instance, "follow_up")
+        assert follow_up.state == "in_progress"  # the account is active: its condition holds
+        playbooks.skip(instance, follow_up)
+        assert instance.status == "complete"
+
+
+def test_the_note_needs_a_subject(app, make_account, make_user):
+    account, writer = make_account("Northwind"), make_user("welcome_writer")
+    with app.app_context(), acting_as(db.session.get(User, writer)):
+        instance = playbooks.start(db.session.get(Account, account), "welcome")
+        with pytest.raises(ValidationFailed, match="subject"):
+            playbooks.complete(instance, playbooks.get_activity(instance, "write_note"), {})
 
 
 def test_the_command_counts_notes(runner):
