@@ -226,5 +226,7 @@ def dispatch_after_context(_exc: BaseException | None = None) -> None:
     with app.app_context():
         try:
             dispatch_pending()
+        except Exception:  # the events stay pending; run-due will hand them over
+            log.exception("dispatching events failed")
         finally:
             db.session.remove()

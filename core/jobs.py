@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from cronsim import CronSim, CronSimError
@@ -126,6 +128,11 @@ def job_type(key: str) -> Job:
         raise NotFound(f"No job type {key!r}.") from None
 
 
+def scheduled_keys() -> list[str]:
+    """The keys of the job types that have a schedule."""
+    return [key for key, job in job_types().items() if job.schedule is not None]
+
+
 def next_run(schedule: str, after: dt.datetime) -> dt.datetime:
     """The first time after ``after`` (UTC) that the cron ``schedule`` names."""
     naive = after.astimezone(dt.UTC).replace(tzinfo=None, second=0, microsecond=0)
@@ -146,7 +153,7 @@ def check_schedules(jobs: dict[str, Job]) -> None:
 # --- starting runs ----------------------------------------------------------------------
 
 
-def enqueue(key: str, *, scheduled: bool = False, **arguments: Any) -> JobRun:
+def enqueue(key: str, /, *, scheduled: bool = False, **arguments: Any) -> JobRun:
     """Record a run of job ``key`` and start it once the current transaction commits.
 
     Raises:
@@ -179,7 +186,10 @@ def _start_committed_runs(session: Session) -> None:
     if run_ids:
         app = current_app._get_current_object()
         for run_id in run_ids:
-            backend(app).submit(app, run_id)
+            try:
+                backend(app).submit(app, run_id)
+            except Exception:  # the run stays queued, visible as such; never undo the commit
+                log.exception("could not start job run %s", run_id)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -288,6 +298,60 @@ def backend(app: Flask):
         else:
             state.job_backend = SyncBackend()
     return state.job_backend
+
+
+@contextmanager
+def in_foreground(app: Flask) -> Iterator[None]:
+    """Run the jobs started in the block in this process, unless they go to RQ.
+
+    For commands: a process must not exit while its thread pool still runs jobs, so
+    the ``thread`` backend gives way to ``sync`` for the block; ``rq`` jobs stay queued
+    for the worker.
+    """
+    state = app.extensions["onward"]
+    if app.config["JOBS_BACKEND"] != "thread":
+        yield
+        return
+    previous, state.job_backend = state.job_backend, SyncBackend()
+    try:
+        yield
+    finally:
+        state.job_backend = previous
+
+
+def redis_connection(app: Flask):
+    """A connection to the app's Redis (``REDIS_URL``) that answered a ping.
+
+    Raises:
+        StartupError: ``REDIS_URL`` is not set, the ``rq`` extra is not installed, or
+            Redis does not answer.
+    """
+    if not app.config["REDIS_URL"]:
+        raise StartupError("ONWARD_REDIS_URL is not set: the worker takes its jobs from Redis.")
+    try:
+        from redis import Redis
+        from redis.exceptions import RedisError
+    except ImportError:
+        raise StartupError("The worker needs Redis and RQ: pip install 'onward[rq]'.") from None
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise StartupError(f"Redis at ONWARD_REDIS_URL does not answer: {exc}") from None
+    return connection
+
+
+def make_worker(app: Flask, queue: str | None = None):
+    """An RQ worker on ``queue`` (default: ``RQ_QUEUE``) that runs jobs in its own process.
+
+    It is an ``rq.SimpleWorker`` (no fork per job), so a job runs inside the application
+    context the caller pushed.
+    """
+    connection = redis_connection(app)
+    from rq import Queue, SimpleWorker
+
+    queues = [Queue(queue or app.config["RQ_QUEUE"], connection=connection)]
+    return SimpleWorker(queues, connection=connection)
 
 
 # --- schedules --------------------------------------------------------------------------
