@@ -93,6 +93,11 @@ def print_json(rows: Sequence[Mapping[str, Any]]) -> None:
     click.echo(json.dumps(list(rows), default=_json_default, indent=2))
 
 
+def print_json_object(data: Mapping[str, Any]) -> None:
+    """Print one record as a JSON object, and nothing else (``show`` commands)."""
+    click.echo(json.dumps(data, default=_json_default, indent=2))
+
+
 def print_rows(rows: Sequence[Mapping[str, Any]], *, title: str, as_json: bool) -> None:
     """Print ``rows`` (dicts with the same keys) as a table titled ``title``, or as JSON."""
     if as_json:

@@ -1,9 +1,10 @@
-"""Core's commands: db, demo, serve, users, tokens, roles, accounts, domains, plugins.
+"""Core's commands: db, demo, serve, users, roles, tenancy, plugins, playbooks, jobs, worker.
 
 They run as the system actor and call the same services as the web UI and the API;
 each commits on success. The user, token and role commands live in
 ``commands_users``, accounts and domains in ``commands_tenancy``, ``serve`` in
-``commands_serve``.
+``commands_serve``, playbooks in ``commands_playbooks``, jobs and the worker in
+``commands_jobs``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from flask.cli import ScriptInfo, with_appcontext
 from onward.core import migrate
 from onward.core.actor import SYSTEM, acting_as
 from onward.core.cli_support import json_option, print_rows, say
+from onward.core.commands_jobs import jobs_group, worker
+from onward.core.commands_playbooks import playbooks_group
 from onward.core.commands_serve import serve
 from onward.core.commands_tenancy import accounts_group, domains_group
 from onward.core.commands_users import roles_group, tokens_group, users_group
@@ -140,5 +143,5 @@ def register(cli: click.Group) -> None:
     """Add core's commands and command groups to the root ``onward`` group."""
     cli.add_command(db_group, "db")
     for command in (demo, serve, users_group, tokens_group, roles_group, accounts_group,
-                    domains_group, plugins):
+                    domains_group, plugins, playbooks_group, jobs_group, worker):
         cli.add_command(command)

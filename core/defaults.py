@@ -58,6 +58,9 @@ def register_navigation():
         NavItem("Roles", "core.roles", "Administration", 20, ("read", "core_role")),
         NavItem("Domains", "core.domains", "Administration", 30, ("read", "core_domain")),
         NavItem("Accounts", "core.accounts", "Administration", 40, ("read", "core_account")),
+        NavItem("Playbooks", "core.playbooks", "Administration", 42,
+                ("read", "core_playbook_version")),
+        NavItem("Jobs", "core.jobs", "Administration", 45, ("read", "core_job_run")),
         NavItem("Plugins", "core.plugins", "Administration", 50, ("read", "core_plugin")),
         NavItem("Audit log", "core.audit", "Administration", 60, ("read", "core_audit_entry")),
     ]

@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from cronsim import CronSim, CronSimError
@@ -28,6 +29,7 @@ from flask import Flask, current_app
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from onward.core.access import require_role
 from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.db import UTCDateTime, db, utcnow
 from onward.core.errors import NotFound, OnwardError, StartupError, ValidationFailed
@@ -37,6 +39,7 @@ from onward.core.registries import Job
 log = logging.getLogger(__name__)
 
 STATUSES = ("queued", "running", "succeeded", "failed")
+ADMINS_ONLY = "Only administrators may start jobs by hand or change their schedules."
 
 
 class JobRun(db.Model):
@@ -201,9 +204,10 @@ def run_job(app: Flask, run_id: int) -> JobRun | None:
     """Run a queued job in its own application context; any backend ends up here.
 
     The run is claimed (``queued`` → ``running``) first, so it runs once even if it was
-    handed to two workers.
+    handed to two workers. Its bookkeeping is written as the system, also when the
+    ``sync`` backend runs it inside a request, whose signed-in user is not the job's.
     """
-    with app.app_context():
+    with app.app_context(), acting_as(SYSTEM):
         try:
             return _run(run_id)
         finally:
@@ -278,7 +282,8 @@ class RQBackend:
 
     def submit(self, app: Flask, run_id: int) -> None:
         """Queue the job for a worker."""
-        self.queue.enqueue(run_in_worker, run_id, job_id=f"onward-run-{run_id}")
+        # RQ keeps jobs by id across queues: the queue's name keeps two sites apart
+        self.queue.enqueue(run_in_worker, run_id, job_id=f"{self.queue.name}-run-{run_id}")
 
 
 def run_in_worker(run_id: int) -> None:
@@ -286,8 +291,14 @@ def run_in_worker(run_id: int) -> None:
     run_job(current_app._get_current_object(), run_id)
 
 
+#: set by :func:`in_foreground` for the current thread (or task) only
+_foreground: ContextVar[bool] = ContextVar("onward_jobs_foreground", default=False)
+
+
 def backend(app: Flask):
     """The app's job backend, made on first use (``JOBS_BACKEND``)."""
+    if _foreground.get() and app.config["JOBS_BACKEND"] == "thread":
+        return SyncBackend()
     state = app.extensions["onward"]
     if state.job_backend is None:
         kind = app.config["JOBS_BACKEND"]
@@ -301,22 +312,18 @@ def backend(app: Flask):
 
 
 @contextmanager
-def in_foreground(app: Flask) -> Iterator[None]:
-    """Run the jobs started in the block in this process, unless they go to RQ.
+def in_foreground() -> Iterator[None]:
+    """Run the jobs this thread starts in the block in this process, unless they go to RQ.
 
     For commands: a process must not exit while its thread pool still runs jobs, so
-    the ``thread`` backend gives way to ``sync`` for the block; ``rq`` jobs stay queued
-    for the worker.
+    the ``thread`` backend gives way to ``sync`` in the block; ``rq`` jobs stay queued
+    for the worker. Other threads keep the app's backend.
     """
-    state = app.extensions["onward"]
-    if app.config["JOBS_BACKEND"] != "thread":
-        yield
-        return
-    previous, state.job_backend = state.job_backend, SyncBackend()
+    token = _foreground.set(True)
     try:
         yield
     finally:
-        state.job_backend = previous
+        _foreground.reset(token)
 
 
 def redis_connection(app: Flask):
@@ -369,8 +376,15 @@ def schedules() -> dict[str, JobSchedule]:
     return rows
 
 
+def start_by_hand(key: str, /, **arguments: Any) -> JobRun:
+    """An admin starts job ``key`` now (jobs run with wide rights, so admins only)."""
+    require_role("admin", message=ADMINS_ONLY)
+    return enqueue(key, **arguments)
+
+
 def set_active(key: str, active: bool) -> JobSchedule:
-    """Turn a scheduled job on or off."""
+    """Turn a scheduled job on or off (admins only)."""
+    require_role("admin", message=ADMINS_ONLY)
     row = schedules().get(key)
     if row is None:
         raise NotFound(f"No scheduled job {key!r}.")

@@ -5,8 +5,10 @@ The admin pages and the API share these, so both answer the same ``?q=&sort=`` t
 
 from __future__ import annotations
 
+from onward.core.jobs import JobRun, JobSchedule
 from onward.core.listing import ListSpec
 from onward.core.models import Account, ApiToken, AuditEntry, Domain, Role, User
+from onward.core.playbooks.models import PlaybookInstance, PlaybookVersion
 
 USERS = ListSpec(
     sortable={"id": User.id, "email": User.email, "name": User.name,
@@ -46,4 +48,32 @@ AUDIT = ListSpec(
     filterable={"kind": AuditEntry.kind, "table_name": AuditEntry.table_name,
                 "record_id": AuditEntry.record_id, "user_id": AuditEntry.user_id},
     default_sort="-created_at",
+)
+PLAYBOOKS = ListSpec(
+    sortable={"id": PlaybookVersion.id, "key": PlaybookVersion.key,
+              "label": PlaybookVersion.label, "version": PlaybookVersion.version,
+              "created_at": PlaybookVersion.created_at},
+    searchable=(PlaybookVersion.key, PlaybookVersion.label),
+    filterable={"source": PlaybookVersion.source},
+    default_sort="key",
+)
+PLAYBOOK_INSTANCES = ListSpec(
+    sortable={"id": PlaybookInstance.id, "status": PlaybookInstance.status,
+              "started_at": PlaybookInstance.started_at},
+    filterable={"status": PlaybookInstance.status},
+    default_sort="-id",
+)
+JOB_RUNS = ListSpec(
+    sortable={"id": JobRun.id, "key": JobRun.key, "status": JobRun.status,
+              "created_at": JobRun.created_at, "finished_at": JobRun.finished_at},
+    searchable=(JobRun.key, JobRun.label, JobRun.message),
+    filterable={"status": JobRun.status, "key": JobRun.key, "scheduled": JobRun.scheduled},
+    default_sort="-id",
+)
+JOB_SCHEDULES = ListSpec(
+    sortable={"key": JobSchedule.key, "next_run_at": JobSchedule.next_run_at,
+              "last_run_at": JobSchedule.last_run_at},
+    searchable=(JobSchedule.key,),
+    filterable={"active": JobSchedule.active},
+    default_sort="key",
 )

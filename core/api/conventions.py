@@ -27,14 +27,16 @@ follow the same rules:
 
 :func:`add_resource` builds the five endpoints of a model from its schema, list spec and
 service functions; :func:`page_response`, :func:`dump`, :func:`reference` and
-:func:`errors` are the pieces it uses, for endpoints that need their own view.
+:func:`errors` are the pieces it uses, for endpoints that need their own view
+(:func:`body_field` too).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from http import HTTPStatus
 from typing import Any
@@ -153,10 +155,15 @@ def _readable_spec(spec: ListSpec, model: type) -> ListSpec:
     )
 
 
-def page_response(stmt: Select, spec: ListSpec, schema: ma.Schema, model: type) -> dict:
-    """One page of ``stmt`` by the request's list arguments, as ``{"items", "meta"}``."""
+def page_response(stmt: Select, spec: ListSpec, schema: ma.Schema, model: type, *,
+                  exclude: tuple[str, ...] = ()) -> dict:
+    """One page of ``stmt`` by the request's list arguments, as ``{"items", "meta"}``.
+
+    ``exclude`` names query arguments the view read itself, which are no list arguments.
+    """
     spec = _readable_spec(spec, model)
-    page = paginate(stmt, parse_list_args(request.args, spec), spec)
+    args = {name: value for name, value in request.args.items() if name not in exclude}
+    page = paginate(stmt, parse_list_args(args, spec), spec)
     return {"items": [dump(schema, item, model) for item in page.items], "meta": page.meta()}
 
 
@@ -173,6 +180,20 @@ def reference(model: type, record_id: int | None, field: str) -> Record | None:
     except NotFound:
         message = f"No such record: {record_id}."
         raise ValidationFailed(f"Invalid {field}. {message}", fields={field: [message]}) from None
+
+
+@contextmanager
+def body_field(field: str) -> Iterator[None]:
+    """Turn a ``NotFound`` in the block into ``ValidationFailed`` naming body ``field``.
+
+    For a body field that names something (a playbook key, a job type): the request is
+    invalid, not the URL.
+    """
+    try:
+        yield
+    except NotFound as exc:
+        raise ValidationFailed(f"Invalid {field}. {exc.message}",
+                               fields={field: [exc.message]}) from None
 
 
 def errors(blueprint: flask_smorest.Blueprint, *codes: int) -> Callable:

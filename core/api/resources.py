@@ -24,7 +24,8 @@ from onward.core.lists import ACCOUNTS, DOMAINS, ROLES, TOKENS, USERS
 from onward.core.models import Account, ApiToken, Domain, Role, User
 
 blueprint = flask_smorest.Blueprint(
-    "core_api", __name__, url_prefix="", description="Users, roles, domains, accounts, tokens"
+    "core_api", __name__, url_prefix="",
+    description="Users, roles, domains, accounts, tokens, case types, playbooks, jobs",
 )
 
 
@@ -158,3 +159,7 @@ def create_token(data: dict):
     token, text = tokens.create_token(current_actor(), data["name"])
     db.session.commit()
     return {**dump(schemas.TokenSchema(), token, ApiToken), "token": text}, 201
+
+
+# The API of case types, playbooks and jobs adds its routes to this blueprint.
+from onward.core.api import jobs, playbooks  # noqa: E402, F401

@@ -20,9 +20,10 @@ from typing import Any
 import yaml
 from flask import current_app
 from jsonschema import Draft202012Validator, validators
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import aliased
 
-from onward.core.access import require
+from onward.core.access import require, scoped
 from onward.core.actor import current_actor
 from onward.core.db import db
 from onward.core.errors import NotFound, ValidationFailed
@@ -157,6 +158,34 @@ def latest_or_404(key: str) -> PlaybookVersion:
     if version is None:
         raise NotFound(f"No playbook {key!r}.")
     return version
+
+
+def is_newest() -> ColumnElement[bool]:
+    """A condition on :class:`PlaybookVersion`: the row is the newest version of its key."""
+    other = aliased(PlaybookVersion)
+    newest = select(func.max(other.version)).where(other.key == PlaybookVersion.key)
+    return PlaybookVersion.version == newest.scalar_subquery()
+
+
+def version_count(key: str) -> int:
+    """How many versions of playbook ``key`` are stored."""
+    return db.session.scalar(select(func.count()).where(PlaybookVersion.key == key)) or 0
+
+
+def get_version(key: str, number: int | None = None) -> PlaybookVersion:
+    """Version ``number`` (default: the newest) of playbook ``key``, if the actor may read it.
+
+    Raises:
+        NotFound: no such playbook or version.
+        AccessDenied: the actor may not read playbooks.
+    """
+    stmt = scoped(PlaybookVersion).where(PlaybookVersion.key == key)
+    stmt = stmt.where(is_newest() if number is None else PlaybookVersion.version == number)
+    found = db.session.scalars(stmt).first()
+    if found is None:
+        which = "" if number is None else f" version {number}"
+        raise NotFound(f"No playbook {key!r}{which}.")
+    return found
 
 
 def store(data: Mapping[str, Any], *, source: str = "admin") -> tuple[PlaybookVersion, bool]:

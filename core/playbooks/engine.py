@@ -157,6 +157,13 @@ def start(record: Any, key: str, *, version: PlaybookVersion | None = None) -> P
     """Start playbook ``key`` (its newest version) for ``record``."""
     require("write", record)
     version = version or definitions.latest_or_404(key)
+    case_type_key = version.data.get("case_type")
+    if case_type_key:
+        case_type = current_app.extensions["onward"].registries.case_types.get(case_type_key)
+        model = getattr(case_type, "model", None)
+        if model is not None and not isinstance(record, model):
+            raise RuleViolation(f"Playbook {key!r} runs for {case_type.label} records, "
+                                f"not for {record.__tablename__}.")
     domain_column = getattr(record, "__domain_column__", None)
     instance = PlaybookInstance(
         version=version, version_id=version.id, record_type=record.__tablename__,

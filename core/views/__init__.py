@@ -13,9 +13,12 @@ blueprint = Blueprint(
 # Each module adds its routes to the blueprint above.
 from onward.core.views import (  # noqa: E402, F401
     admin,
+    admin_jobs,
+    admin_playbooks,
     admin_roles,
     admin_tenancy,
     admin_users,
     home,
+    playbook_pages,
     sign_in,
 )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
+    FloatField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -21,7 +25,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 
 class SignInForm(FlaskForm):
@@ -150,3 +154,102 @@ class NewAccountForm(FlaskForm):
 
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     domain = SelectField("Domain", coerce=optional_int, validators=[InputRequired()])
+
+
+# --- playbooks --------------------------------------------------------------------------
+
+
+class PlaybookLoadForm(FlaskForm):
+    """A playbook definition to validate or load: an uploaded file, or pasted text."""
+
+    file = FileField("Definition file", validators=[
+        FileAllowed(["json", "yaml", "yml"], "Choose a .json, .yaml or .yml file."),
+    ])
+    text = TextAreaField("Or paste the definition (JSON or YAML)",
+                         render_kw={"rows": 18, "spellcheck": "false", "class": "code"})
+    check = SubmitField("Validate")
+    store = SubmitField("Load")
+
+    def validate_text(self, field: TextAreaField) -> None:
+        """One of the two is needed."""
+        if not (field.data or "").strip() and not self.file.data:
+            raise ValidationError("Choose a file or paste a definition.")
+
+
+class ActivityInputForm(FlaskForm):
+    """The input of a playbook activity; :func:`input_form` adds the schema's fields."""
+
+    #: the names of the fields made from the schema's properties
+    input_names: tuple[str, ...] = ()
+    #: for each choice field, its values as the schema has them, by their text
+    choice_values: dict[str, dict[str, object]] = {}
+
+
+def _choice_text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _schema_field(name: str, prop: dict, required: bool):
+    """The form field for one property of an input schema; ``None`` if it has no form."""
+    options = {
+        "label": prop.get("title") or name.replace("_", " ").capitalize(),
+        "description": prop.get("description", ""),
+        "render_kw": {"required": True} if required else None,
+    }
+    kind = prop.get("type")
+    if "enum" in prop:
+        choices = [SelectChoice("", "—"), *(SelectChoice(str(v), str(v)) for v in prop["enum"])]
+        return SelectField(choices=choices, coerce=_choice_text, default="", **options)
+    if kind == "string":
+        long = prop.get("maxLength", 0) > 200 or prop.get("format") == "textarea"
+        return (TextAreaField if long else StringField)(**options)
+    if kind == "integer":
+        return IntegerField(validators=[Optional()], **options)
+    if kind == "number":
+        return FloatField(validators=[Optional()], widget=NumberInput(step="any"), **options)
+    if kind == "boolean":
+        return BooleanField(**options)
+    return None
+
+
+def input_form(schema: dict, *, prefix: str, data: dict | None = None,
+               formdata=None) -> ActivityInputForm:
+    """A form for an object input schema: strings, integers, numbers, booleans, enums.
+
+    A string longer than 200 characters (``maxLength``) or of ``format: textarea`` gets a
+    text area; ``title`` and ``description`` become the label and the hint. Properties of
+    other types, and names a form keeps for itself (``data``, ``errors`` …), get no field.
+
+    Args:
+        schema: the activity definition's ``input_schema``.
+        prefix: keeps the fields of several forms on one page apart (the activity key).
+        data: the input so far, to fill the fields.
+        formdata: the submitted form, or ``None`` to show ``data``.
+    """
+    required = set(schema.get("required", ()))
+    names, choice_values = [], {}
+    fields = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if not name.isidentifier() or hasattr(ActivityInputForm, name):
+            continue
+        field = _schema_field(name, prop, name in required)
+        if field is not None:
+            fields[name] = field
+            names.append(name)
+            if "enum" in prop:
+                choice_values[name] = {str(value): value for value in prop["enum"]}
+    form_class = type("InputForm", (ActivityInputForm,),
+                      {**fields, "input_names": tuple(names), "choice_values": choice_values})
+    return form_class(formdata=formdata, data=data or {}, prefix=prefix)
+
+
+def input_data(form: ActivityInputForm) -> dict:
+    """The submitted input in the schema's types; empty optional fields are left out."""
+    data = {}
+    for name in form.input_names:
+        field = form[name]
+        if field.type == "BooleanField":
+            data[name] = bool(field.data)
+        elif field.data not in (None, ""):
+            data[name] = form.choice_values.get(name, {}).get(field.data, field.data)
+    return data

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from onward import (
     AccountScopedMixin,
-    ListSpec,
     ActivityDefinition,
     AuditedMixin,
     CaseType,
@@ -26,6 +25,7 @@ from onward import (
     ImportTarget,
     Job,
     JournalMixin,
+    ListSpec,
     Migrations,
     NavItem,
     NumberedMixin,

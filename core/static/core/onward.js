@@ -7,6 +7,10 @@
 //   data-show-when="f:v"    on a wrapper: show it (and enable its fields) only while the
 //                           form's field f has the value v (e.g. kind:customer)
 //   data-copy="#id"         on a button: copy the text of the element #id
+//   data-job-poll="url"     on a job run's panel: fetch the run's JSON from url every
+//                           second and update [data-job-status], [data-job-progress],
+//                           [data-job-percent] and [data-job-message] inside it; reload
+//                           the page once the run is done, to show its result or error
 "use strict";
 
 document.documentElement.classList.add("js");
@@ -74,3 +78,40 @@ document.querySelectorAll("form").forEach((form) => {
     applyShowWhen(form);
   }
 });
+
+function followJob(panel) {
+  const show = (run) => {
+    const status = panel.querySelector("[data-job-status]");
+    if (status) {
+      status.textContent = run.status;
+      status.className = `badge status-${run.status}`;
+    }
+    panel.querySelectorAll("[data-job-progress]").forEach((bar) => {
+      bar.value = run.progress;
+      bar.textContent = `${run.progress}%`;
+    });
+    panel.querySelectorAll("[data-job-percent]").forEach((text) => {
+      text.textContent = `${run.progress}%`;
+    });
+    const message = panel.querySelector("[data-job-message]");
+    if (message) {
+      message.textContent = run.message || "";
+    }
+  };
+  const poll = () => {
+    fetch(panel.dataset.jobPoll, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((run) => {
+        show(run);
+        if (run.done) {
+          window.location.reload();
+        } else {
+          window.setTimeout(poll, 1000);
+        }
+      })
+      .catch(() => window.setTimeout(poll, 5000));
+  };
+  window.setTimeout(poll, 1000);
+}
+
+document.querySelectorAll("[data-job-poll]").forEach(followJob);
