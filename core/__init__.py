@@ -10,6 +10,7 @@ from onward.core.access import can, get_or_404, has_right, readable_fields, requ
 from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
 from onward.core.app import create_app, onward_state
+from onward.core.cli_support import print_json_object, print_rows
 from onward.core.db import (
     AccountScopedMixin,
     AuditedMixin,
@@ -116,6 +117,8 @@ __all__ = [
     "parse_list_args",
     "playbooks",
     "post_action",
+    "print_json_object",
+    "print_rows",
     "readable_fields",
     "record_history",
     "reference",

@@ -11,6 +11,12 @@ def onward_plugins():
 
 
 @pytest.fixture
+def onward_config():
+    """Core's tests run core with the exemplar: the built-in features are tested apart."""
+    return {"DISABLED_PLUGINS": "onboarding"}
+
+
+@pytest.fixture
 def exemplar():
     """The exemplar plugin module (its models, and the events it received)."""
     exemplar_plugin.received_events.clear()

@@ -151,7 +151,7 @@ class ExemplarCase(NumberedMixin, AccountScopedMixin, TimestampMixin, AuditedMix
     priority: Mapped[int] = mapped_column(default=3)
 
 
-class CaseSchema(ma.Schema):
+class ExemplarCaseSchema(ma.Schema):
     """An exemplar case in the API."""
 
     id = ma.fields.Integer(dump_only=True)
@@ -172,7 +172,8 @@ def update_case(case, data):
 
 
 CASES = ListSpec(sortable={"id": ExemplarCase.id}, default_sort="id")
-add_resource(api, "/cases", ExemplarCase, CaseSchema, CASES, update=(CaseSchema, update_case))
+add_resource(api, "/cases", ExemplarCase, ExemplarCaseSchema, CASES,
+             update=(ExemplarCaseSchema, update_case))
 
 
 CASE_STAGES = {"New": "Not started", "Active": "On track", "Blocked": "Paused",

@@ -1,0 +1,41 @@
+"""The onboarding case types and their State → Stage / Progress maps (seed 000 and 001)."""
+
+from onward import CaseType, StateMap
+from onward.plugins.onboarding.models import CaseTask, OnboardingCase
+
+AT_RISK = "At risk"
+
+#: account onboarding case: State → default Stage
+CASE_STAGES = {
+    "New": "Not started",
+    "Unassigned": "Not started",
+    "Active": "On track",
+    "Blocked": "Paused",
+    "Closed": "Finished",
+    "Canceled": "Finished",
+}
+
+#: account onboarding case task: State → default Progress
+TASK_PROGRESS = {
+    "Open": "Not started",
+    "Awaiting customer": "Paused",
+    "Awaiting internal": "Paused",
+    "In Progress": "On track",
+    "Review": "On track",
+    "Closed": "Finished",
+    "Canceled": "Finished",
+}
+
+ONBOARDING_CASE = CaseType(
+    "onboarding_case", "Account onboarding case", "ALEONB", model=OnboardingCase,
+    states=tuple(CASE_STAGES),
+    maps=(StateMap("stage", CASE_STAGES, alternatives=(AT_RISK,),
+                   alternatives_not_in=("Closed", "Canceled")),),
+)
+
+ONBOARDING_TASK = CaseType(
+    "onboarding_task", "Account onboarding case task", "ALETSK", model=CaseTask,
+    states=tuple(TASK_PROGRESS),
+    maps=(StateMap("progress", TASK_PROGRESS, alternatives=(AT_RISK,),
+                   alternatives_not_in=("Open", "Closed", "Canceled")),),
+)

@@ -1,0 +1,53 @@
+"""The onboarding plugin's tests run with the installed plugins, as a site would."""
+
+import datetime as dt
+
+import pytest
+
+from onward import SYSTEM, Account, acting_as, db
+
+
+@pytest.fixture
+def new_case(app):
+    """Open a case for an account id (as the system); returns the case id."""
+    from onward.plugins.onboarding.cases import create_case
+
+    def make(account_id: int, **fields) -> int:
+        with app.app_context(), acting_as(SYSTEM):
+            case = create_case(db.session.get(Account, account_id), **fields)
+            db.session.commit()
+            return case.id
+
+    return make
+
+
+@pytest.fixture
+def new_task(app):
+    """Add a task to a case id; returns the task id."""
+    from onward.plugins.onboarding.cases import create_task
+    from onward.plugins.onboarding.models import OnboardingCase
+
+    def make(case_id: int, subject: str = "Import contacts", **fields) -> int:
+        with app.app_context(), acting_as(SYSTEM):
+            task = create_task(db.session.get(OnboardingCase, case_id), subject, **fields)
+            db.session.commit()
+            return task.id
+
+    return make
+
+
+@pytest.fixture
+def yesterday():
+    return dt.date.today() - dt.timedelta(days=1)
+
+
+@pytest.fixture
+def onward_plugins():
+    """Only the installed plugins, as a site runs them."""
+    return []
+
+
+@pytest.fixture
+def onward_config():
+    """Every installed plugin is on."""
+    return {}
