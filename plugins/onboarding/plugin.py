@@ -48,6 +48,14 @@ def register_commands(cli):
 
 
 @hookimpl
+def register_demo_data():
+    """Genixify and the other demo accounts get cases in several states, with tasks."""
+    from onward.plugins.onboarding.demo import load_demo_data
+
+    load_demo_data()
+
+
+@hookimpl
 def register_migrations():
     """The onboarding lineage."""
     return Migrations("onboarding", Path(__file__).parent / "migrations")
