@@ -27,27 +27,41 @@ def setting(name: str) -> Any:
     return current_app.config.get(name, SETTINGS[name])
 
 
-def _choice(value: str, choices: dict, field: str) -> str:
-    if value not in choices:
-        message = f"Choose one of: {', '.join(choices)}."
-        raise ValidationFailed(f"Invalid {field.replace('_', ' ')} {value!r}. {message}",
-                               fields={field: [message]})
-    return value
+#: the fields that take one of a fixed set of values
+CHOICES = {"integration": INTEGRATIONS, "onboarding_type": ONBOARDING_TYPES,
+           "task_type": TASK_TYPES}
+
+
+def _check_choices(data: dict[str, Any]) -> None:
+    """Refuse a value outside its field's choices, naming the field and the choices."""
+    for field, choices in CHOICES.items():
+        if field in data and data[field] not in choices:
+            message = f"Choose one of: {', '.join(choices)}."
+            raise ValidationFailed(
+                f"Invalid {field.replace('_', ' ')} {data[field]!r}. {message}",
+                fields={field: [message]})
+
+
+def _update(record: Any, data: dict[str, Any]) -> Any:
+    require("write", record)
+    _check_choices(data)
+    for name, value in data.items():
+        setattr(record, name, value)
+    db.session.flush()
+    return record
 
 
 def create_case(account: Account, *, onboarding_type: str = "full",
                 go_live_date: dt.date | None = None, short_description: str = "",
                 parent: OnboardingCase | None = None, **fields: Any) -> OnboardingCase:
     """Open an onboarding case for ``account`` (a phased one for an existing account)."""
+    _check_choices({"onboarding_type": onboarding_type, **fields})
     case = OnboardingCase(
-        account_id=account.id, account=account,
-        onboarding_type=_choice(onboarding_type, ONBOARDING_TYPES, "onboarding_type"),
+        account_id=account.id, account=account, onboarding_type=onboarding_type,
         go_live_date=go_live_date,
         short_description=short_description or f"Onboard {account.name}",
         parent_id=parent.id if parent else None, **fields,
     )
-    if "integration" in fields:
-        _choice(fields["integration"], INTEGRATIONS, "integration")
     require("create", case)
     db.session.add(case)
     db.session.flush()
@@ -56,21 +70,12 @@ def create_case(account: Account, *, onboarding_type: str = "full",
 
 def update_case(case: OnboardingCase, data: dict[str, Any]) -> OnboardingCase:
     """Change a case's fields; its state drives its stage (see the case type)."""
-    require("write", case)
-    if "integration" in data:
-        _choice(data["integration"], INTEGRATIONS, "integration")
-    if "onboarding_type" in data:
-        _choice(data["onboarding_type"], ONBOARDING_TYPES, "onboarding_type")
-    for name, value in data.items():
-        setattr(case, name, value)
-    db.session.flush()
-    return case
+    return _update(case, data)
 
 
 def create_task(case: OnboardingCase, subject: str, **fields: Any) -> CaseTask:
     """Add a task to a case (by default for the provider's administrator responsibility)."""
-    if "task_type" in fields:
-        _choice(fields["task_type"], TASK_TYPES, "task_type")
+    _check_choices(fields)
     fields.setdefault("responsibility", setting("ONBOARDING_DEFAULT_RESPONSIBILITY"))
     task = CaseTask(case_id=case.id, case=case, account_id=case.account_id, subject=subject,
                     **fields)
@@ -82,13 +87,7 @@ def create_task(case: OnboardingCase, subject: str, **fields: Any) -> CaseTask:
 
 def update_task(task: CaseTask, data: dict[str, Any]) -> CaseTask:
     """Change a task's fields; its state drives its progress."""
-    require("write", task)
-    if "task_type" in data:
-        _choice(data["task_type"], TASK_TYPES, "task_type")
-    for name, value in data.items():
-        setattr(task, name, value)
-    db.session.flush()
-    return task
+    return _update(task, data)
 
 
 def open_case_for_new_account(account_id: int) -> OnboardingCase | None:
