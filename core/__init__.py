@@ -5,7 +5,7 @@ Plugins import from here, never from the modules behind it::
     from onward import hookimpl, db, scoped, require, RoleDefinition
 """
 
-from onward.core import jobs
+from onward.core import jobs, scorecards
 from onward.core.access import can, get_or_404, has_right, readable_fields, require, scoped
 from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
@@ -52,13 +52,16 @@ from onward.core.registries import (
     SuccessPlay,
     Validator,
 )
+from onward.core.users import create_user, set_roles
 from onward.core.views.pages import (
+    choices,
     form_status,
     list_page,
     post_action,
     record_history,
     submit_form,
 )
+from onward.core.views.playbook_pages import playbook_context
 
 __all__ = [
     "SYSTEM",
@@ -100,7 +103,9 @@ __all__ = [
     "acting_as",
     "add_resource",
     "can",
+    "choices",
     "create_app",
+    "create_user",
     "current_actor",
     "db",
     "dump",
@@ -115,6 +120,7 @@ __all__ = [
     "page_response",
     "paginate",
     "parse_list_args",
+    "playbook_context",
     "playbooks",
     "post_action",
     "print_json_object",
@@ -124,5 +130,7 @@ __all__ = [
     "reference",
     "require",
     "scoped",
+    "scorecards",
+    "set_roles",
     "submit_form",
 ]

@@ -204,11 +204,27 @@ class SuccessPlay:
 
 @dataclass(frozen=True)
 class Scorecard:
-    """A landing-page card: a query counting records, with its drill-down."""
+    """A landing-page card: how many records match, their monthly trend, and the list.
+
+    Give ``model`` (counted through ``scoped``, narrowed by ``where(user)``) or ``query()``
+    (a ``Select`` the plugin scopes itself). :mod:`onward.core.scorecards` does the counting.
+    """
 
     key: str
     label: str
-    query: Callable[..., Any]
+    #: ``query()`` -> a ``Select`` of the records counted (when there is no ``model``)
+    query: Callable[..., Any] | None = None
+    #: the model counted; its rows come from ``scoped(model)``
+    model: type | None = None
+    #: ``where(user)`` -> the conditions a row must meet, e.g. assigned to ``user``
+    where: Callable[[Any], Iterable[Any]] | None = None
+    #: the date or time column the trend groups by month; ``None``: no trend
+    date_field: str | None = None
+    #: ``(endpoint, query arguments)`` of the list behind the count
+    drill: tuple[str, Mapping[str, Any]] | None = None
+    #: cards are shown by ``order``, then label
+    order: int = 100
+    description: str = ""
 
 
 @dataclass(frozen=True)

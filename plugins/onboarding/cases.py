@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from onward import Account, ValidationFailed, db, require
+from onward import Account, ValidationFailed, db, playbooks, require
 from onward.plugins.onboarding.models import (
     INTEGRATIONS,
     ONBOARDING_TYPES,
@@ -54,7 +54,10 @@ def _update(record: Any, data: dict[str, Any]) -> Any:
 def create_case(account: Account, *, onboarding_type: str = "full",
                 go_live_date: dt.date | None = None, short_description: str = "",
                 parent: OnboardingCase | None = None, **fields: Any) -> OnboardingCase:
-    """Open an onboarding case for ``account`` (a phased one for an existing account)."""
+    """Open an onboarding case for ``account`` (a phased one for an existing account).
+
+    The account onboarding playbook starts for it, once the playbook is stored.
+    """
     _check_choices({"onboarding_type": onboarding_type, **fields})
     case = OnboardingCase(
         account_id=account.id, account=account, onboarding_type=onboarding_type,
@@ -65,6 +68,8 @@ def create_case(account: Account, *, onboarding_type: str = "full",
     require("create", case)
     db.session.add(case)
     db.session.flush()
+    if playbooks.definitions.latest(PLAYBOOK) is not None:
+        playbooks.start(case, PLAYBOOK)
     return case
 
 

@@ -32,11 +32,59 @@ def register_case_types():
 
 
 @hookimpl
-def register_blueprints():
-    """The onboarding API."""
-    from onward.plugins.onboarding.api import blueprint
+def register_activity_definitions():
+    """The activities of the account onboarding playbook."""
+    from onward.plugins.onboarding.activities import DEFINITIONS
 
-    return [blueprint]
+    return DEFINITIONS
+
+
+@hookimpl
+def register_playbooks():
+    """The account onboarding playbook (a data file)."""
+    from onward.plugins.onboarding.activities import playbook
+
+    return [playbook()]
+
+
+@hookimpl
+def register_rules():
+    """The rules of the customer data: choices, dates, same-account references."""
+    from onward.plugins.onboarding.customer_services import rules
+
+    return rules()
+
+
+@hookimpl
+def register_blueprints():
+    """The onboarding API and the onboarding workspace pages."""
+    from onward.plugins.onboarding.api import blueprint
+    from onward.plugins.onboarding.views import blueprint as pages
+
+    return [blueprint, pages]
+
+
+@hookimpl
+def register_navigation():
+    """The onboarding workspace, first in an agent's navigation."""
+    from onward import NavItem
+
+    cases = ("read", "onboarding_case")
+    return [
+        NavItem("Onboarding", "onboarding.landing", "Onboarding", -30, cases),
+        NavItem("Cases", "onboarding.cases", "Onboarding", -20, cases),
+        NavItem("Tasks", "onboarding.tasks", "Onboarding", -10, ("read", "onboarding_task")),
+        NavItem("Customer data", "onboarding.customer_data", "Onboarding", -5,
+                ("read", "onboarding_location")),
+    ]
+
+
+@hookimpl
+def register_scorecards():
+    """My active cases, stale cases, active tasks and overdue tasks."""
+    from onward.plugins.onboarding.scorecards import SCORECARDS
+
+    return SCORECARDS
 
 
 @hookimpl
@@ -63,10 +111,17 @@ def register_migrations():
 
 @hookimpl
 def on_event(event):
-    """A new account gets its onboarding case (unless ``ONBOARDING_AUTO_CASE`` is off)."""
+    """A new account gets its onboarding case (unless ``ONBOARDING_AUTO_CASE`` is off).
+
+    Closing a task completes its playbook activity; moving the go-live date moves the due
+    dates that hang on it.
+    """
+    from onward.plugins.onboarding.activities import react
+
     if event.name == "core_account.created":
         from onward import db
         from onward.plugins.onboarding.cases import open_case_for_new_account
 
         open_case_for_new_account(event.record_id)
         db.session.flush()
+    react(event)

@@ -1,7 +1,11 @@
 """Who may do what with onboarding records (seed: "Account onboarding users and roles")."""
 
 from onward import FieldRule, RecordRule, RoleDefinition
+from onward.plugins.onboarding.customer_data import CUSTOMER_MODELS, customer_fields
 from onward.plugins.onboarding.models import CaseTask, OnboardingCase
+
+#: the customer data: agents manage it, customers read their account's
+CUSTOMER_DATA = {model.__tablename__: "r" for model in CUSTOMER_MODELS}
 
 ROLES = [
     RoleDefinition(
@@ -9,14 +13,15 @@ ROLES = [
         description="Onboarding manager or foundational data analyst: works onboarding "
                     "cases and their tasks through the playbook.",
         rights={"onboarding_case": "rcw", "onboarding_task": "rcw", "core_account": "r",
-                "core_user": "r", "core_domain": "r", "core_playbook_version": "r"},
+                "core_user": "r", "core_domain": "r", "core_playbook_version": "r",
+                "onboarding_product": "rcwd", **dict.fromkeys(CUSTOMER_DATA, "rcwd")},
     ),
     RoleDefinition(
         "customer", label="Customer", external=True,
         description="A customer contact or data subject-matter expert: sees the cases and "
                     "tasks it is the contact of.",
         rights={"onboarding_case": "r", "onboarding_task": "rw", "core_account": "r",
-                "core_user": "r"},
+                "core_user": "r", **CUSTOMER_DATA},
     ),
     RoleDefinition(
         "customer_case_manager", label="Customer case manager", external=True,
@@ -51,4 +56,5 @@ def access_rules():
                    lambda user: CaseTask.visible_to_customer.is_(True)),
         FieldRule(OnboardingCase, CASE_FIELDS),
         FieldRule(CaseTask, TASK_FIELDS),
+        *(FieldRule(model, customer_fields(model)) for model in CUSTOMER_MODELS),
     ]

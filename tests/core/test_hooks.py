@@ -105,9 +105,20 @@ def test_hook_register_success_plays(app):
     assert play.run(greeting="hi") == {"greeting": "hi"}
 
 
-def test_hook_register_scorecards(app, exemplar):
+def test_hook_register_scorecards(app, exemplar, make_account):
+    from onward import SYSTEM, acting_as, scorecards
+
     card = registry(app, "scorecards")["exemplar_count"]
-    assert "exemplar_thing" in str(card.query())
+    account = make_account("Acme")
+    with app.app_context(), acting_as(SYSTEM):
+        db.session.add_all([exemplar.ExemplarThing(name=name, account_id=account)
+                            for name in ("a", "b", "")])
+        db.session.commit()
+        assert scorecards.count(card) == 2
+        assert [point.count for point in scorecards.trend(card)] == [0, 0, 2]
+        with app.test_request_context():
+            (view,) = [view for view in scorecards.cards() if view.card.key == "exemplar_count"]
+        assert (view.count, view.url, view.points) == (2, "/exemplar/things", "0,24 50,24 100,0")
 
 
 def test_hook_register_jobs(app):

@@ -288,9 +288,10 @@ def register_success_plays():
 
 @hookimpl
 def register_scorecards():
-    """One scorecard: how many things the user can see."""
-    return [Scorecard("exemplar_count", "Things",
-                      query=lambda: select(ExemplarThing.id))]
+    """One scorecard: the named things the user can see, by month created."""
+    return [Scorecard("exemplar_count", "Things", model=ExemplarThing,
+                      where=lambda user: [ExemplarThing.name != ""], date_field="created_at",
+                      drill=("exemplar.things", {}))]
 
 
 def tick(ctx, times: int = 1):

@@ -1,0 +1,1 @@
+"""Data files of the onboarding plugin: the account onboarding playbook."""
