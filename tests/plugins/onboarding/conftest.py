@@ -37,6 +37,24 @@ def new_task(app):
 
 
 @pytest.fixture
+def account(make_account):
+    """A customer account, Genixify (its automatic case opens with it)."""
+    return make_account("Genixify")
+
+
+@pytest.fixture
+def case_id(new_case, account):
+    """A case of the account."""
+    return new_case(account)
+
+
+@pytest.fixture
+def agent(make_user, api_headers):
+    """API headers of an onboarding agent."""
+    return api_headers(make_user("onboarding_agent"))
+
+
+@pytest.fixture
 def yesterday():
     return dt.date.today() - dt.timedelta(days=1)
 

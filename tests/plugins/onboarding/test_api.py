@@ -1,19 +1,8 @@
 """Cases and tasks through the JSON API, with the rules' messages and the customers' view."""
 
-import pytest
 
 from onward import db
 from onward.plugins.onboarding.models import CaseTask
-
-
-@pytest.fixture
-def agent(make_user, api_headers):
-    return api_headers(make_user("onboarding_agent"))
-
-
-@pytest.fixture
-def account(make_account):
-    return make_account("Genixify")
 
 
 def test_agents_open_and_list_cases(client, agent, account):

@@ -10,16 +10,6 @@ API = "/api/v1/onboarding"
 
 
 @pytest.fixture
-def agent(make_user, api_headers):
-    return api_headers(make_user("onboarding_agent"))
-
-
-@pytest.fixture
-def account(make_account):
-    return make_account("Genixify")
-
-
-@pytest.fixture
 def post(client, agent):
     """POST as the agent; returns the new record, failing on anything but 201."""
 

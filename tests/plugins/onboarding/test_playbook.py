@@ -19,16 +19,6 @@ SERVICE_EXCHANGE = {"install_service_exchange", "consumer_registration"}
 
 
 @pytest.fixture
-def account(make_account):
-    return make_account("Genixify")
-
-
-@pytest.fixture
-def case_id(new_case, account):
-    return new_case(account)
-
-
-@pytest.fixture
 def staff(make_user):
     """Internal users by responsibility: the account team to be."""
     return {name: make_user("onboarding_agent", email=f"{name}@provider.example")
@@ -302,11 +292,6 @@ def test_working_days(day, count, expected):
 
 
 # --- through the API ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def agent(make_user, api_headers):
-    return api_headers(make_user("onboarding_agent"))
 
 
 def _api_complete(client, headers, instance_id, key, data):

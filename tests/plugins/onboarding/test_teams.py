@@ -7,16 +7,6 @@ from onward.plugins.onboarding import teams
 from onward.plugins.onboarding.models import CaseTask, OnboardingCase
 
 
-@pytest.fixture
-def account(make_account):
-    return make_account("Genixify")
-
-
-@pytest.fixture
-def case_id(new_case, account):
-    return new_case(account)
-
-
 def _team(app, case_id, *members):
     """Put ``(user_id, [responsibilities])`` on the account team, as the system."""
     with app.app_context(), acting_as(SYSTEM):
