@@ -189,14 +189,130 @@ def _choice_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+#: the types a value typed as text becomes
+_SCALARS = {"string": str, "integer": int, "number": float}
+#: what separates the values of a line, and the items of a list within a value
+COLUMN_SEPARATOR, ITEM_SEPARATOR = ",", ";"
+
+
+def _label(name: str, prop: dict) -> str:
+    return prop.get("title") or name.replace("_", " ").capitalize()
+
+
+def _scalar(prop: dict) -> bool:
+    return "enum" in prop or prop.get("type") in _SCALARS
+
+
+def _typed(text: str, prop: dict) -> object:
+    """``text`` as the value ``prop`` wants, or as it is (the schema check then says why)."""
+    for value in prop.get("enum", ()):
+        if str(value) == text:
+            return value
+    try:
+        return _SCALARS.get(prop.get("type"), str)(text)
+    except ValueError:
+        return text
+
+
+def _text(value: object) -> str:
+    if isinstance(value, list):
+        return f"{ITEM_SEPARATOR} ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def list_lines(items: list, item: dict) -> list[str]:
+    """An array input as the lines a :class:`ListField` shows (``item`` is its schema)."""
+    columns = item.get("properties") if item.get("type") == "object" else None
+    lines = []
+    for value in items:
+        if columns is None or not isinstance(value, dict):
+            lines.append(_text(value))
+        else:
+            texts = [_text(value.get(name)) for name in columns]
+            lines.append(f"{COLUMN_SEPARATOR} ".join(texts).rstrip(", "))
+    return lines
+
+
+class ListField(TextAreaField):
+    """An array input typed as text, one item per line.
+
+    Items are simple values, or objects of simple values and lists of simple values: an
+    object's values are written in the schema's order separated by commas, a list's
+    values within it by semicolons (``Ada, Lovelace, ada@example.com``).
+    """
+
+    def __init__(self, item: dict, **kwargs):
+        super().__init__(**kwargs)
+        self.columns = item.get("properties") if item.get("type") == "object" else None
+        self.item = item
+
+    @staticmethod
+    def supports(item: dict) -> bool:
+        """Whether items of schema ``item`` can be typed as lines."""
+        if item.get("type") != "object":
+            return _scalar(item)
+        return all(_scalar(p) or (p.get("type") == "array" and _scalar(p.get("items", {})))
+                   for p in (item.get("properties") or {}).values())
+
+    @staticmethod
+    def hint(item: dict) -> str:
+        """How to type the items of schema ``item``."""
+        if item.get("type") != "object":
+            return "One per line."
+        labels = [_label(name, prop).lower() + (f" (several separated by "
+                                                 f"{ITEM_SEPARATOR!r})"
+                                                 if prop.get("type") == "array" else "")
+                  for name, prop in item["properties"].items()]
+        return f"One per line: {', '.join(labels)}."
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "\n".join(list_lines(self.data or [], self.item))
+
+    def _parse(self, number: int, line: str) -> object:
+        if self.columns is None:
+            return _typed(line, self.item)
+        texts = [text.strip() for text in line.split(COLUMN_SEPARATOR)]
+        if len(texts) > len(self.columns):
+            raise ValueError(f"Line {number} has {len(texts)} values; "
+                             f"{self.hint(self.item)}")
+        item = {}
+        for (name, prop), text in zip(self.columns.items(), texts, strict=False):
+            if prop.get("type") == "array":
+                item[name] = [_typed(part.strip(), prop.get("items", {}))
+                              for part in text.split(ITEM_SEPARATOR) if part.strip()]
+            elif text:
+                item[name] = _typed(text, prop)
+        return item
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """The list typed, its lines in the item schema's types; blank lines are skipped."""
+        lines = (valuelist[0] if valuelist else "").splitlines()
+        self.data = []
+        errors = []
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                try:
+                    self.data.append(self._parse(number, line.strip()))
+                except ValueError as error:
+                    errors.append(str(error))
+        if errors:
+            raise ValueError(" ".join(errors))
+
+
 def _schema_field(name: str, prop: dict, required: bool):
     """The form field for one property of an input schema; ``None`` if it has no form."""
     options = {
-        "label": prop.get("title") or name.replace("_", " ").capitalize(),
+        "label": _label(name, prop),
         "description": prop.get("description", ""),
         "render_kw": {"required": True} if required else None,
     }
     kind = prop.get("type")
+    if kind == "array" and ListField.supports(prop.get("items") or {}):
+        item = prop.get("items") or {}
+        hint = " ".join(filter(None, [options["description"], ListField.hint(item)]))
+        return ListField(item, **{**options, "description": hint})
     if "enum" in prop:
         choices = [SelectChoice("", "—"), *(SelectChoice(str(v), str(v)) for v in prop["enum"])]
         return SelectField(choices=choices, coerce=_choice_text, default="", **options)
@@ -217,8 +333,10 @@ def input_form(schema: dict, *, prefix: str, data: dict | None = None,
     """A form for an object input schema: strings, integers, numbers, booleans, enums.
 
     A string longer than 200 characters (``maxLength``) or of ``format: textarea`` gets a
-    text area; ``title`` and ``description`` become the label and the hint. Properties of
-    other types, and names a form keeps for itself (``data``, ``errors`` …), get no field.
+    text area; ``title`` and ``description`` become the label and the hint. An array of
+    simple values, or of objects of simple values, is a text area with one item per line
+    (:class:`ListField`). Properties of other types, and names a form keeps for itself
+    (``data``, ``errors`` …), get no field.
 
     Args:
         schema: the activity definition's ``input_schema``.
@@ -250,6 +368,9 @@ def input_data(form: ActivityInputForm) -> dict:
         field = form[name]
         if field.type == "BooleanField":
             data[name] = bool(field.data)
+        elif isinstance(field, ListField):
+            if field.data:
+                data[name] = field.data
         elif field.data not in (None, ""):
             data[name] = form.choice_values.get(name, {}).get(field.data, field.data)
     return data

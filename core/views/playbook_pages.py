@@ -35,7 +35,13 @@ from onward.core.models import User
 from onward.core.playbooks import engine
 from onward.core.playbooks.models import PlaybookActivity, PlaybookInstance, PlaybookLogEntry
 from onward.core.views import blueprint
-from onward.core.views.forms import ActivityInputForm, input_data, input_form
+from onward.core.views.forms import (
+    ActivityInputForm,
+    ListField,
+    input_data,
+    input_form,
+    list_lines,
+)
 from onward.core.views.pages import show_errors
 from onward.core.views.sign_in import _safe_next
 
@@ -160,8 +166,11 @@ def _entered(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[tuple
     shown = []
     for name, value in values.items():
         label = properties.get(name, {}).get("title") or name.replace("_", " ").capitalize()
+        items = properties.get(name, {}).get("items")
         if isinstance(value, bool):
             value = "yes" if value else "no"
+        elif isinstance(value, list) and items is not None and ListField.supports(items):
+            value = list_lines(value, items)
         shown.append((label, value))
     return shown
 

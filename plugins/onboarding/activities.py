@@ -22,7 +22,7 @@ from onward import (
     db,
     playbooks,
 )
-from onward.plugins.onboarding import cases, teams
+from onward.plugins.onboarding import cases, prerequisites, teams
 from onward.plugins.onboarding.models import (
     CLOSED_STATES,
     INTEGRATIONS,
@@ -235,11 +235,16 @@ def redate_tasks(case) -> None:
 
 
 def react(event) -> None:
-    """Closing a task completes its activity; moving go-live moves its tasks' due dates."""
+    """React to task and case changes.
+
+    Closing a task completes its activity and unblocks the tasks that waited for it;
+    moving go-live moves its tasks' due dates.
+    """
     if event.name == "onboarding_task.updated" and "state" in event.changes:
         task = db.session.get(CaseTask, event.record_id)
         if task is not None:
             complete_activity_of(task)
+            prerequisites.unblock_dependents(task)
     elif event.name == "onboarding_case.updated" and "go_live_date" in event.changes:
         case = db.session.get(OnboardingCase, event.record_id)
         if case is not None:

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from onward import Account, ValidationFailed, db, playbooks, require
+from onward.plugins.onboarding import prerequisites
 from onward.plugins.onboarding.models import (
     INTEGRATIONS,
     ONBOARDING_TYPES,
@@ -79,7 +80,11 @@ def update_case(case: OnboardingCase, data: dict[str, Any]) -> OnboardingCase:
 
 
 def create_task(case: OnboardingCase, subject: str, **fields: Any) -> CaseTask:
-    """Add a task to a case (by default for the provider's administrator responsibility)."""
+    """Add a task to a case (by default for the provider's administrator responsibility).
+
+    ``prerequisite_ids`` names the case's tasks to close before this one.
+    """
+    prerequisite_ids = fields.pop("prerequisite_ids", None)
     _check_choices(fields)
     fields.setdefault("responsibility", setting("ONBOARDING_DEFAULT_RESPONSIBILITY"))
     task = CaseTask(case_id=case.id, case=case, account_id=case.account_id, subject=subject,
@@ -87,11 +92,16 @@ def create_task(case: OnboardingCase, subject: str, **fields: Any) -> CaseTask:
     require("create", task)
     db.session.add(task)
     db.session.flush()
+    if prerequisite_ids:
+        prerequisites.set_prerequisites(task, prerequisite_ids)
     return task
 
 
 def update_task(task: CaseTask, data: dict[str, Any]) -> CaseTask:
-    """Change a task's fields; its state drives its progress."""
+    """Change a task's fields (``prerequisite_ids`` too); its state drives its progress."""
+    data = dict(data)
+    if "prerequisite_ids" in data:
+        prerequisites.set_prerequisites(task, data.pop("prerequisite_ids"))
     return _update(task, data)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onward import (
@@ -94,6 +94,15 @@ class OnboardingCase(NumberedMixin, AccountScopedMixin, TimestampMixin, AuditedM
         return f"{self.number} {self.short_description}".strip()
 
 
+#: which tasks must be closed before a task may be (links within one case)
+TASK_PREREQUISITES = Table(
+    "onboarding_task_prerequisite", db.metadata,
+    Column("task_id", ForeignKey("onboarding_task.id", ondelete="CASCADE"), primary_key=True),
+    Column("prerequisite_id", ForeignKey("onboarding_task.id", ondelete="CASCADE"),
+           primary_key=True, index=True),
+)
+
+
 class CaseTask(NumberedMixin, AccountScopedMixin, TimestampMixin, AuditedMixin, JournalMixin,
                db.Model):
     """A task of an onboarding case (``ALETSK…``): assigned by responsibility."""
@@ -126,6 +135,16 @@ class CaseTask(NumberedMixin, AccountScopedMixin, TimestampMixin, AuditedMixin, 
     case: Mapped[OnboardingCase] = relationship(back_populates="tasks")
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     contact: Mapped[User | None] = relationship(foreign_keys=[contact_id])
+    #: the tasks to close before this one (see :mod:`.prerequisites`)
+    prerequisites: Mapped[list[CaseTask]] = relationship(
+        secondary=TASK_PREREQUISITES, order_by="CaseTask.id",
+        primaryjoin=lambda: CaseTask.id == TASK_PREREQUISITES.c.task_id,
+        secondaryjoin=lambda: CaseTask.id == TASK_PREREQUISITES.c.prerequisite_id)
+
+    @property
+    def prerequisite_ids(self) -> list[int]:
+        """The ids of :attr:`prerequisites`."""
+        return [task.id for task in self.prerequisites]
 
     @property
     def days_remaining(self) -> int | None:

@@ -49,10 +49,15 @@ def register_playbooks():
 
 @hookimpl
 def register_rules():
-    """The rules of the customer data: choices, dates, same-account references."""
+    """The rules of the customer data and of task prerequisites.
+
+    Customer data: choices, dates, same-account references; tasks: a blocked task cannot
+    be closed.
+    """
+    from onward.plugins.onboarding import prerequisites
     from onward.plugins.onboarding.customer_services import rules
 
-    return rules()
+    return [*rules(), *prerequisites.RULES]
 
 
 @hookimpl

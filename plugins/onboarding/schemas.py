@@ -57,6 +57,8 @@ class OnboardingTaskSchema(ma.Schema):
     contact_id = fields.Integer(allow_none=True)
     visible_to_customer = fields.Boolean()
     close_notes = fields.String()
+    #: the tasks of the same case to close before this one
+    prerequisite_ids = fields.List(fields.Integer())
     created_at = fields.AwareDateTime(dump_only=True)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from onward import (
     AccessDenied,
     Account,
+    User,
     current_actor,
     db,
     form_status,
@@ -29,7 +30,12 @@ from onward.plugins.onboarding import teams
 from onward.plugins.onboarding.cases import PLAYBOOK, create_case, update_case, update_task
 from onward.plugins.onboarding.casetypes import AT_RISK, CASE_STAGES, TASK_PROGRESS
 from onward.plugins.onboarding.forms import CaseForm, NewCaseForm, TaskForm, changes
-from onward.plugins.onboarding.models import CaseTask, OnboardingCase
+from onward.plugins.onboarding.models import (
+    INTEGRATIONS,
+    ONBOARDING_TYPES,
+    CaseTask,
+    OnboardingCase,
+)
 from onward.plugins.onboarding.scorecards import case_spec, task_spec
 
 blueprint = Blueprint("onboarding", __name__, url_prefix="/onboarding",
@@ -104,9 +110,8 @@ def _saved(what: str):
     return redirect(request.path)
 
 
-def _playbook(case: OnboardingCase) -> dict:
-    """The newest playbook instance of ``case`` as the panel shows it, if there is one."""
-    instances = playbooks.instances_for(case)
+def _playbook(instances: list) -> dict:
+    """The newest of a case's playbook ``instances`` as the panel shows it, if any."""
     if not instances:
         return {"playbook": None,
                 "playbook_stored": playbooks.definitions.latest(PLAYBOOK) is not None}
@@ -121,6 +126,38 @@ def _teams(case: OnboardingCase) -> list[tuple[str, list]]:
     return [(side, teams.members(case, side)) for side in teams.SIDES]
 
 
+#: the stage whose results the side panel sums up once it is done
+SETUP_STAGE = "initial_setup"
+
+
+def _engagement(data: dict) -> list[tuple[str, str]]:
+    """The engagement details entered, the people by name."""
+    ids = {data.get("csm_id"), data.get("account_manager_id")} - {None}
+    names = {user.id: user.name or user.email
+             for user in db.session.scalars(scoped(User).where(User.id.in_(ids)))}
+    shown = [("Customer success manager", names.get(data.get("csm_id"))),
+             ("Account manager", names.get(data.get("account_manager_id"))),
+             ("Renewal date", data.get("renewal_date"))]
+    return [(label, value) for label, value in shown if value]
+
+
+def _setup_summary(case: OnboardingCase, instances: list) -> dict | None:
+    """What Initial setup gathered, for the side panel once the stage is done."""
+    setup = [a for a in instances[0].activities if a.stage_key == SETUP_STAGE] if instances else []
+    if not setup or not all(activity.finished for activity in setup):
+        return None
+    engagement = next((a.input or {} for a in setup
+                       if a.definition_key == "engagement_info" and a.state == "complete"), {})
+    return {"facts": [("Account", case.account.name),
+                      ("Assigned to", case.assigned_to and (case.assigned_to.name
+                                                            or case.assigned_to.email)),
+                      ("Integration", INTEGRATIONS.get(case.integration, case.integration)),
+                      ("Type", ONBOARDING_TYPES.get(case.onboarding_type,
+                                                    case.onboarding_type)),
+                      ("Go-live", case.go_live_date and case.go_live_date.isoformat())],
+            "engagement": _engagement(engagement)}
+
+
 @blueprint.route("/cases/<int:case_id>", methods=["GET", "POST"], endpoint="case")
 def case_page(case_id: int):
     """A case: header, details form, teams, tasks and history beside its playbook."""
@@ -130,10 +167,12 @@ def case_page(case_id: int):
                                                                          CaseTask.id)
 
     def show():
+        instances = playbooks.instances_for(case)
         return render_template(
             "onboarding/case.html", case=case, form=form, tasks=db.session.scalars(tasks).all(),
             teams=_teams(case), responsibilities=RESPONSIBILITIES,
-            history=record_history(case), **_playbook(case),
+            summary=_setup_summary(case, instances),
+            history=record_history(case), **_playbook(instances),
         ), form_status(form)
 
     return submit_form(form, lambda: update_case(case, changes(form, case)),

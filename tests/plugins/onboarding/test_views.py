@@ -268,3 +268,78 @@ def test_readers_see_the_case_but_cannot_change_it(app, client, login_as, accoun
     assert response.status_code == 403
     with app.app_context():
         assert db.session.get(OnboardingCase, case).state == "New"
+
+
+# --- the side panel after Initial setup -------------------------------------------------
+
+
+def _walk_initial_setup(app, case_id, account, people, *, engagement=None):
+    """Complete Initial setup as the system; skip the engagement when ``None``."""
+    inputs = {
+        "select_account": {"account_id": account},
+        "onboarding_info": {"assigned_to_id": people["manager"], "integration": "remote_task",
+                            "onboarding_type": "full", "go_live_date": "2031-05-30"},
+        "customer_team": {"contacts": [
+            {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@genixify.example"}]},
+        "customer_responsibilities": {"assignments": [
+            {"email": "ada@genixify.example", "responsibility": "point_of_contact"}]},
+        "account_team": {"members": [{"user_id": people["manager"],
+                                      "responsibilities": ["onboarding_manager"]}]},
+        "squad": {"user_ids": [people["helper"]]},
+    }
+    with app.app_context(), acting_as(SYSTEM):
+        instance = playbooks.instances_for(db.session.get(OnboardingCase, case_id))[0]
+        for key, data in inputs.items():
+            playbooks.complete(instance, playbooks.get_activity(instance, key), data)
+        activity = playbooks.get_activity(instance, "engagement")
+        if engagement is None:
+            playbooks.skip(instance, activity)
+        else:
+            playbooks.complete(instance, activity, engagement)
+        db.session.commit()
+
+
+@pytest.fixture
+def people(make_user):
+    return {name: make_user("onboarding_agent", email=f"{name}@provider.example",
+                            name=f"{name.capitalize()} Person")
+            for name in ("manager", "helper", "csm")}
+
+
+def _summary(page: str) -> str:
+    found = re.search(r'aria-label="Initial setup summary">(.*?)</section>\s*</section>', page,
+                      re.DOTALL)
+    return found.group(1) if found else ""
+
+
+def test_the_side_panel_sums_up_initial_setup_once_it_is_done(app, client, agent, account,
+                                                               new_case, people):
+    case = new_case(account)
+    before = client.get(f"/onboarding/cases/{case}").get_data(as_text=True)
+    assert _summary(before) == "" and "Customer team" in before
+    _walk_initial_setup(app, case, account, people, engagement={
+        "csm_id": people["csm"], "account_manager_id": people["manager"],
+        "renewal_date": "2032-01-31"})
+    page = client.get(f"/onboarding/cases/{case}").get_data(as_text=True)
+    summary = _summary(page)
+    for text in (number_of(app, OnboardingCase, case), "Genixify", "Manager Person",
+                 "Remote task", "Full", "2031-05-30", "Ada Lovelace", "ada@genixify.example",
+                 "Customer onboarding point of contact", "Onboarding manager",
+                 "Helper Person", "Customer success manager", "Csm Person", "2032-01-31"):
+        assert text in summary, text
+    squad = re.search(r'aria-label="Squad">(.*?)</section>', summary, re.DOTALL).group(1)
+    assert "Helper Person" in squad and "Manager Person" not in squad
+    assert_csp_safe(page, "case page after Initial setup")
+    # the activities show list inputs the way their forms take them, a line each
+    stage = client.get(f"/onboarding/cases/{case}?stage=initial_setup").get_data(as_text=True)
+    assert "<li>Ada, Lovelace, ada@genixify.example</li>" in stage
+    assert "<li>ada@genixify.example, point_of_contact</li>" in stage
+
+
+def test_a_skipped_engagement_shows_none_requested(app, client, agent, account, new_case,
+                                                  people):
+    case = new_case(account)
+    _walk_initial_setup(app, case, account, people)
+    summary = _summary(client.get(f"/onboarding/cases/{case}").get_data(as_text=True))
+    assert "None requested." in summary and "Renewal date" not in summary
+    assert "Ada Lovelace" in summary
