@@ -81,6 +81,8 @@ def register_navigation():
         NavItem("Tasks", "onboarding.tasks", "Onboarding", -10, ("read", "onboarding_task")),
         NavItem("Customer data", "onboarding.customer_data", "Onboarding", -5,
                 ("read", "onboarding_location")),
+        NavItem("My lists", "onboarding.portal", "Onboarding", -40, cases,
+                audience="customer"),
     ]
 
 

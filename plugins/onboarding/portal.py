@@ -1,0 +1,58 @@
+"""The customer portal: *My lists*, a case page and a task page under /onboarding/portal.
+
+Customers (and agents) see what ``scoped`` gives them; customer pages render
+records as dicts limited to ``readable_fields`` so hidden fields never leak.
+"""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from onward import current_actor, db, get_or_404, readable_fields, scoped
+from onward.plugins.onboarding.models import CaseTask, OnboardingCase
+from onward.plugins.onboarding.views import blueprint
+
+
+def visible(record) -> dict:
+    """``record``'s columns the current user may read, as a dict."""
+    allowed = readable_fields(type(record))
+    return {column.key: getattr(record, column.key)
+            for column in type(record).__table__.columns
+            if allowed is None or column.key in allowed}
+
+
+def _rows(model, where=None) -> list[dict]:
+    query = scoped(model)
+    if where is not None:
+        query = query.where(where)
+    return [visible(row) for row in db.session.scalars(query.order_by(model.id))]
+
+
+@blueprint.route("/portal", endpoint="portal")
+def my_lists():
+    """*My lists*: all cases (managers, agents) and my cases and tasks."""
+    user = current_actor()
+    mine = "contact_id" if user.is_customer else "assigned_to_id"
+    show_all = not user.is_customer or "customer_case_manager" in {role.name for role in user.roles}
+    return render_template(
+        "onboarding/portal_lists.html",
+        all_cases=_rows(OnboardingCase) if show_all else None,
+        my_cases=_rows(OnboardingCase, getattr(OnboardingCase, mine) == user.id),
+        my_tasks=_rows(CaseTask, getattr(CaseTask, mine) == user.id))
+
+
+@blueprint.route("/portal/cases/<int:case_id>", endpoint="portal_case")
+def portal_case(case_id: int):
+    """A case: header, instructions and its (visible) tasks."""
+    case = get_or_404(OnboardingCase, case_id)
+    return render_template("onboarding/portal_case.html", case=visible(case),
+                           account=case.account.name, days=case.days_remaining,
+                           tasks=_rows(CaseTask, CaseTask.case_id == case.id))
+
+
+@blueprint.route("/portal/tasks/<int:task_id>", endpoint="portal_task")
+def portal_task(task_id: int):
+    """A task: header and general instructions."""
+    task = get_or_404(CaseTask, task_id)
+    return render_template("onboarding/portal_task.html", task=visible(task),
+                           case=visible(task.case), account=task.case.account.name)
