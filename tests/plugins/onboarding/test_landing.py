@@ -140,7 +140,9 @@ def test_the_landing_page_leads_an_agents_navigation(client, agent):
 
 def test_customers_see_no_workspace_navigation(client, login_as, make_account):
     login_as("customer_admin", account=make_account("Genixify"))
-    assert "/onboarding/" not in client.get("/").text
+    home = client.get("/").text
+    assert 'href="/onboarding/"' not in home and 'href="/onboarding/cases"' not in home
+    assert 'href="/onboarding/portal"' in home  # their lists are in the portal
     assert client.get("/onboarding/").status_code == 403
 
 
