@@ -53,7 +53,8 @@ class _DemoUser:
 DEMO_USERS = (
     _DemoUser("admin@example.com", "Ada Admin", "administrator; two-factor sign-in required",
               roles=("admin",), totp_secret=DEMO_ADMIN_TOTP_SECRET),
-    _DemoUser("agent@example.com", "Alex Agent", "internal staff, no roles yet"),
+    _DemoUser("agent@example.com", "Alex Agent",
+              "internal staff; plugins give it their agent roles (e.g. onboarding)"),
     _DemoUser("contact@northwind.example", "Nora Northwind", "customer user of Northwind Traders",
               account="Northwind Traders"),
 )
