@@ -6,7 +6,15 @@ Plugins import from here, never from the modules behind it::
 """
 
 from onward.core import jobs, scorecards
-from onward.core.access import can, get_or_404, has_right, readable_fields, require, scoped
+from onward.core.access import (
+    can,
+    effective_roles,
+    get_or_404,
+    has_right,
+    readable_fields,
+    require,
+    scoped,
+)
 from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
 from onward.core.app import create_app, onward_state
@@ -109,6 +117,7 @@ __all__ = [
     "current_actor",
     "db",
     "dump",
+    "effective_roles",
     "emit",
     "form_status",
     "get_or_404",

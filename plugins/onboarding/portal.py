@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import render_template
 
-from onward import current_actor, db, get_or_404, readable_fields, scoped
+from onward import current_actor, db, effective_roles, get_or_404, readable_fields, scoped
 from onward.plugins.onboarding.models import CaseTask, OnboardingCase
 from onward.plugins.onboarding.views import blueprint
 
@@ -33,7 +33,7 @@ def my_lists():
     """*My lists*: all cases (managers, agents) and my cases and tasks."""
     user = current_actor()
     mine = "contact_id" if user.is_customer else "assigned_to_id"
-    show_all = not user.is_customer or "customer_case_manager" in {role.name for role in user.roles}
+    show_all = not user.is_customer or "customer_case_manager" in effective_roles(user)
     return render_template(
         "onboarding/portal_lists.html",
         all_cases=_rows(OnboardingCase) if show_all else None,

@@ -38,3 +38,13 @@ def test_customers_find_the_portal_in_their_navigation(client, make_account, mak
     page = client.get("/onboarding/portal").get_data(as_text=True)
     assert 'href="/onboarding/portal"' in page
     assert 'href="/onboarding/cases"' not in page
+
+
+def test_roles_containing_case_manager_see_all_cases(client, make_account, make_user,
+                                                    login_as, new_case):
+    home = make_account("Home")
+    admin = make_user("customer_admin", account=home)  # contains customer_case_manager
+    new_case(home, short_description="Colleague's case")
+    login_as(user=admin)
+    text = client.get("/onboarding/portal").get_data(as_text=True)
+    assert "All onboarding cases" in text and "Colleague&#39;s case" in text
