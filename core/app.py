@@ -95,9 +95,10 @@ def _register_blueprints(app: Flask, pm: pluggy.PluginManager, api: flask_smores
                     )
                 api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
             else:
-                if blueprint.name != plugin:
+                if blueprint.name != plugin and not blueprint.name.startswith(f"{plugin}_"):
                     raise StartupError(
                         f"plugin {plugin!r}: blueprint {blueprint.name!r} must be named {plugin!r}"
+                        f" or start with {plugin + '_'!r}"
                     )
                 app.register_blueprint(blueprint)
 

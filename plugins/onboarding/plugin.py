@@ -62,11 +62,12 @@ def register_rules():
 
 @hookimpl
 def register_blueprints():
-    """The onboarding API and the onboarding workspace pages."""
+    """The onboarding API, the onboarding workspace pages and the customer portal."""
     from onward.plugins.onboarding.api import blueprint
+    from onward.plugins.onboarding.portal import blueprint as portal
     from onward.plugins.onboarding.views import blueprint as pages
 
-    return [blueprint, pages]
+    return [blueprint, pages, portal]
 
 
 @hookimpl
@@ -81,7 +82,7 @@ def register_navigation():
         NavItem("Tasks", "onboarding.tasks", "Onboarding", -10, ("read", "onboarding_task")),
         NavItem("Customer data", "onboarding.customer_data", "Onboarding", -5,
                 ("read", "onboarding_location")),
-        NavItem("My lists", "onboarding.portal", "Onboarding", -40, cases,
+        NavItem("My lists", "onboarding_portal.lists", "Onboarding", -40, cases,
                 audience="customer"),
     ]
 

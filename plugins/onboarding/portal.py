@@ -1,4 +1,4 @@
-"""The customer portal: *My lists*, a case page and a task page under /onboarding/portal.
+"""The customer portal (``/portal``): *My lists*, a case page and a task page.
 
 Customers (and agents) see what ``scoped`` gives them; customer pages render
 records as dicts limited to ``readable_fields`` so hidden fields never leak.
@@ -6,11 +6,20 @@ records as dicts limited to ``readable_fields`` so hidden fields never leak.
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, render_template
+from flask_login import login_required
 
 from onward import current_actor, db, effective_roles, get_or_404, readable_fields, scoped
 from onward.plugins.onboarding.models import CaseTask, OnboardingCase
-from onward.plugins.onboarding.views import blueprint
+
+blueprint = Blueprint("onboarding_portal", __name__, url_prefix="/portal",
+                      template_folder="templates")
+
+
+@blueprint.before_request
+@login_required
+def _signed_in() -> None:
+    """Every portal page needs a signed-in user; ``scoped`` does the rest."""
 
 
 def visible(record) -> dict:
@@ -28,7 +37,7 @@ def _rows(model, where=None) -> list[dict]:
     return [visible(row) for row in db.session.scalars(query.order_by(model.id))]
 
 
-@blueprint.route("/portal", endpoint="portal")
+@blueprint.route("", endpoint="lists")
 def my_lists():
     """*My lists*: all cases (managers, agents) and my cases and tasks."""
     user = current_actor()
@@ -41,7 +50,7 @@ def my_lists():
         my_tasks=_rows(CaseTask, getattr(CaseTask, mine) == user.id))
 
 
-@blueprint.route("/portal/cases/<int:case_id>", endpoint="portal_case")
+@blueprint.route("/cases/<int:case_id>", endpoint="case")
 def portal_case(case_id: int):
     """A case: header, instructions and its (visible) tasks."""
     case = get_or_404(OnboardingCase, case_id)
@@ -50,7 +59,7 @@ def portal_case(case_id: int):
                            tasks=_rows(CaseTask, CaseTask.case_id == case.id))
 
 
-@blueprint.route("/portal/tasks/<int:task_id>", endpoint="portal_task")
+@blueprint.route("/tasks/<int:task_id>", endpoint="task")
 def portal_task(task_id: int):
     """A task: header and general instructions."""
     task = get_or_404(CaseTask, task_id)

@@ -100,6 +100,13 @@ def test_ui_blueprint_must_be_named_after_its_plugin(tmp_path):
         create_app({"INSTANCE_PATH": str(tmp_path)}, extra_plugins=[bad])
 
 
+def test_a_plugin_may_add_more_page_blueprints_under_its_prefix(tmp_path):
+    extra = plugin("named", register_blueprints=lambda: [
+        Blueprint("named", __name__), Blueprint("named_portal", __name__, url_prefix="/p")])
+    app = create_app({"INSTANCE_PATH": str(tmp_path)}, extra_plugins=[extra])
+    assert {"named", "named_portal"} <= set(app.blueprints)
+
+
 def test_api_blueprint_must_be_named_plugin_api(tmp_path):
     bad = plugin("named", register_blueprints=lambda: [flask_smorest.Blueprint("named", __name__)])
     with pytest.raises(StartupError, match="API blueprint 'named' must be named 'named_api'"):

@@ -1,6 +1,6 @@
 """The customer portal: My lists, the case page and the task page."""
 
-PORTAL = "/onboarding/portal"
+PORTAL = "/portal"
 
 
 def test_customer_sees_own_cases_and_visible_tasks(client, login_as, make_user, make_account,
@@ -35,8 +35,8 @@ def test_agent_sees_all_cases(client, login_as, make_account, new_case):
 def test_customers_find_the_portal_in_their_navigation(client, make_account, make_user,
                                                       login_as):
     login_as(user=make_user("customer", account=make_account("Home")))
-    page = client.get("/onboarding/portal").get_data(as_text=True)
-    assert 'href="/onboarding/portal"' in page
+    page = client.get("/portal").get_data(as_text=True)
+    assert 'href="/portal"' in page
     assert 'href="/onboarding/cases"' not in page
 
 
@@ -46,5 +46,5 @@ def test_roles_containing_case_manager_see_all_cases(client, make_account, make_
     admin = make_user("customer_admin", account=home)  # contains customer_case_manager
     new_case(home, short_description="Colleague's case")
     login_as(user=admin)
-    text = client.get("/onboarding/portal").get_data(as_text=True)
+    text = client.get("/portal").get_data(as_text=True)
     assert "All onboarding cases" in text and "Colleague&#39;s case" in text
