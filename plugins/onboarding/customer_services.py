@@ -156,11 +156,18 @@ def check_unique(record: CustomerRecord, change) -> None:
     stmt = select(model.id).where(*(getattr(model, f) == getattr(record, f) for f in fields))
     if record.id is not None:
         stmt = stmt.where(model.id != record.id)
-    if db.session.scalar(stmt) is not None:
+    if _same_in_this_flush(record, fields) or db.session.scalar(stmt) is not None:
         names = " and ".join(f.removesuffix("_id").replace("_", " ") for f in fields
                              if f != "account_id")
         message = f"This account already has {_a(_label(model))} with this {names}."
         raise Conflict(message, fields={fields[-1]: [message]})
+
+
+def _same_in_this_flush(record: CustomerRecord, fields: tuple[str, ...]) -> bool:
+    """Another record of the same flush (not yet in the database) has the same values."""
+    return any(type(other) is type(record) and other is not record
+               and all(getattr(other, f) == getattr(record, f) for f in fields)
+               for other in (*db.session.new, *db.session.dirty))
 
 
 def _users_of(target_model: type) -> list[tuple[type, str]]:

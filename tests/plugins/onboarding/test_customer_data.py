@@ -2,8 +2,12 @@
 
 import pytest
 
-from onward import SYSTEM, RuleViolation, acting_as, db
-from onward.plugins.onboarding.customer_data import OnboardingContract
+from onward import SYSTEM, Conflict, RuleViolation, acting_as, db
+from onward.plugins.onboarding.customer_data import (
+    OnboardingContract,
+    OnboardingInstallBaseItem,
+    OnboardingInstallBaseSoldProduct,
+)
 from onward.plugins.onboarding.customer_services import create_record
 
 API = "/api/v1/onboarding"
@@ -167,6 +171,22 @@ def test_an_install_base_item_links_a_sold_product_once(client, agent, records):
     assert message == ("This account already has an install base sold product with this "
                        "install base item and sold product.")
     assert list(fields) == ["sold_product_id"]
+
+
+def test_two_same_links_in_one_flush_are_refused_by_the_rule(app, records):
+    link = records["install-base-sold-products"]
+    with app.app_context(), acting_as(SYSTEM):
+        item = db.session.get(OnboardingInstallBaseItem, link["install_base_item_id"])
+        db.session.delete(db.session.get(OnboardingInstallBaseSoldProduct, link["id"]))
+        db.session.flush()
+        twins = [OnboardingInstallBaseSoldProduct(
+            account_id=item.account_id, domain_id=item.domain_id,
+            install_base_item_id=item.id, sold_product_id=link["sold_product_id"])
+            for _ in range(2)]
+        db.session.add_all(twins)
+        with pytest.raises(Conflict, match="already has an install base sold product"):
+            db.session.flush()
+        db.session.rollback()
 
 
 def test_records_in_use_are_not_deleted(client, agent, records):
