@@ -175,9 +175,15 @@ def _entered(schema: Mapping[str, Any], values: Mapping[str, Any]) -> list[tuple
     return shown
 
 
+def _schema_of(activity) -> Mapping[str, Any]:
+    """The input schema of ``activity``'s definition (empty when none is registered)."""
+    definition = activity and _definitions().get(activity.definition_key)
+    return definition.input_schema if definition else {}
+
+
 def _card(activity, spec, writable: bool, form: ActivityInputForm | None) -> ActivityCard:
     definition = _definitions().get(activity.definition_key)
-    schema = definition.input_schema if definition else {}
+    schema = _schema_of(activity)
     if form is None and definition and writable and activity.state == "in_progress":
         form = input_form(schema, prefix=activity.key, data=activity.input)
     return ActivityCard(
@@ -206,7 +212,7 @@ def _log(instance: PlaybookInstance, stage_labels: Mapping[str, str]) -> list[Lo
         stage = data.pop("stage", None)
         subject = entry.activity.label if entry.activity else stage_labels.get(stage, "")
         who = "system" if entry.actor_id is None else names.get(entry.actor_id, "someone")
-        lines.append(LogLine(entry, who, subject, list(data.items())))
+        lines.append(LogLine(entry, who, subject, _entered(_schema_of(entry.activity), data)))
     return lines
 
 
@@ -299,9 +305,8 @@ def activity_action(instance_id: int, key: str, action: str):
         raise NotFound(f"No action {action!r}; use save, complete or skip.")
     instance = engine.get_instance(instance_id, right="write")
     activity = engine.get_activity(instance, key)
-    definition = _definitions().get(activity.definition_key)
-    schema = definition.input_schema if definition else {}
-    form = input_form(schema, prefix=activity.key, data=activity.input, formdata=request.form)
+    form = input_form(_schema_of(activity), prefix=activity.key, data=activity.input,
+                      formdata=request.form)
     run, done = ACTIONS[action]
     # skipping takes no input, so what is typed need not be valid
     if action != "skip" and not form.validate_on_submit():

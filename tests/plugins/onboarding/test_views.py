@@ -334,6 +334,8 @@ def test_the_side_panel_sums_up_initial_setup_once_it_is_done(app, client, agent
     stage = client.get(f"/onboarding/cases/{case}?stage=initial_setup").get_data(as_text=True)
     assert "<li>Ada, Lovelace, ada@genixify.example</li>" in stage
     assert "<li>ada@genixify.example, point_of_contact</li>" in stage
+    log = stage.split("Activity log", 1)[1]  # ... and so does the activity log
+    assert "<li>Ada, Lovelace, ada@genixify.example</li>" in log and "[{" not in log
 
 
 def test_a_skipped_engagement_shows_none_requested(app, client, agent, account, new_case,
