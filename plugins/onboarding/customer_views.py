@@ -61,6 +61,11 @@ class Kind:
     accounts: bool = True
     search: str = "Name…"
 
+    @property
+    def labels(self) -> dict[str, dict]:
+        """Choice field -> ``{stored value: label}``, so lists show labels."""
+        return getattr(self.model, "__choices__", {})
+
 
 _ACCOUNT = ("Account", None, "account")
 KINDS = {

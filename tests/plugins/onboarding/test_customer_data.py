@@ -241,3 +241,9 @@ def test_every_kind_has_a_list_a_form_and_a_new_form(client, login_as, records):
         assert f"/onboarding/data/{path}/{record['id']}" in listed.get_data(as_text=True)
         assert client.get(f"/onboarding/data/{path}/{record['id']}").status_code == 200, path
         assert client.get(f"/onboarding/data/{path}/new").status_code == 200, path
+
+
+def test_lists_show_the_labels_of_choices(client, login_as, records):
+    login_as("onboarding_agent")
+    contracts = client.get("/onboarding/data/contracts").get_data(as_text=True)
+    assert "<td>Active</td>" in contracts and "<td>active</td>" not in contracts
