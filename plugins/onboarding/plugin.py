@@ -105,10 +105,12 @@ def register_commands(cli):
 
 @hookimpl
 def register_demo_data():
-    """Genixify and the other demo accounts get cases in several states, with tasks."""
+    """Demo cases in several states, with tasks; a catalogue and Genixify's customer data."""
     from onward.plugins.onboarding.demo import load_demo_data
+    from onward.plugins.onboarding.demo_customer_data import load_customer_data
 
     load_demo_data()
+    load_customer_data()
 
 
 @hookimpl
