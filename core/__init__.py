@@ -40,6 +40,7 @@ from onward.core.errors import (
 )
 from onward.core.events import Event, emit
 from onward.core.hookspecs import hookimpl
+from onward.core.imports import describe_fields
 from onward.core.listing import ListSpec, paginate, parse_list_args
 from onward.core.models import Account, Domain, Role, User
 from onward.core.playbooks import engine as playbooks
@@ -47,6 +48,8 @@ from onward.core.registries import (
     ActivityDefinition,
     CaseType,
     FieldRule,
+    ImportField,
+    ImportReference,
     ImportTarget,
     Job,
     Migrations,
@@ -84,6 +87,8 @@ __all__ = [
     "DomainScopedMixin",
     "Event",
     "FieldRule",
+    "ImportField",
+    "ImportReference",
     "ImportTarget",
     "Job",
     "JournalMixin",
@@ -116,6 +121,7 @@ __all__ = [
     "create_user",
     "current_actor",
     "db",
+    "describe_fields",
     "dump",
     "effective_roles",
     "emit",

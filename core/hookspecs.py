@@ -169,7 +169,9 @@ def register_validators() -> list[Validator]:
 
 @hookspec
 def register_import_targets() -> list[ImportTarget]:
-    """Contribute import targets: the model, its importable fields and natural key.
+    """Contribute import targets: the model, its importable fields, natural key and account.
+
+    ``describe_fields`` builds the :class:`ImportField` s from the model's columns.
 
     Called once by ``create_app``.
 

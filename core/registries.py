@@ -180,15 +180,67 @@ class Validator:
     description: str = ""
 
 
+#: the kinds of value an importable field holds
+IMPORT_FIELD_TYPES = ("string", "text", "integer", "decimal", "boolean", "date", "datetime",
+                      "email", "choice", "reference")
+
+
+@dataclass(frozen=True)
+class ImportReference:
+    """Where an importable field's value is looked up: ``model``'s ``field``.
+
+    A spreadsheet names a related record (a location by its name, say); the import finds
+    its id. The lookup keeps to the import's account when ``model`` is account-scoped.
+    """
+
+    model: type
+    field: str
+
+
+@dataclass(frozen=True)
+class ImportField:
+    """One importable field of an :class:`ImportTarget` (see :func:`describe_fields`)."""
+
+    #: the model attribute the value is written to
+    name: str
+    #: one of :data:`IMPORT_FIELD_TYPES`
+    type: str = "string"
+    #: the column label in templates; by default made from the name
+    label: str = ""
+    required: bool = False
+    #: stored value -> label, for ``choice`` fields (a template cell offers the labels)
+    choices: Mapping[str, str] = field(default_factory=dict)
+    max_length: int | None = None
+    #: for ``reference`` fields
+    reference: ImportReference | None = None
+    description: str = ""
+
+    @property
+    def title(self) -> str:
+        """The label, else ``location_id`` → ``Location``."""
+        return self.label or self.name.removesuffix("_id").replace("_", " ").capitalize()
+
+
 @dataclass(frozen=True)
 class ImportTarget:
-    """A table that imports publish into: its fields and natural key."""
+    """A table imports publish into: its importable fields, natural key and account."""
 
     key: str
     label: str
     model: type
-    fields: tuple[str, ...]
+    fields: tuple[ImportField, ...]
+    #: the fields that name one record (with the account): publishing upserts by them
     natural_key: tuple[str, ...]
+    #: the model's column for the account the imported rows belong to (``None``: no account)
+    account_field: str | None = None
+    description: str = ""
+
+    def field(self, name: str) -> ImportField:
+        """The importable field ``name`` (``KeyError`` when there is none)."""
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
 
 
 @dataclass(frozen=True)
@@ -365,6 +417,34 @@ def _check_case_type(plugin: str, case_type: CaseType) -> None:
                 f"{'it does not have' if unknown else 'without a default'}")
 
 
+def _check_import_target(plugin: str, target: ImportTarget) -> None:
+    def refuse(problem: str) -> None:
+        raise StartupError(f"plugin {plugin!r}: import target {target.key!r} {problem}")
+
+    names = [f.name for f in target.fields]
+    if not names:
+        refuse("has no fields")
+    for name in (*names, *([target.account_field] if target.account_field else [])):
+        if not hasattr(target.model, name):
+            refuse(f"names {name!r}, which {target.model.__name__} does not have")
+    if len(set(names)) != len(names):
+        refuse("lists a field twice")
+    for item in target.fields:
+        if item.type not in IMPORT_FIELD_TYPES:
+            refuse(f"gives field {item.name!r} the unknown type {item.type!r}; use one of "
+                   f"{', '.join(IMPORT_FIELD_TYPES)}")
+        if (item.type == "choice") != bool(item.choices):
+            refuse(f"field {item.name!r}: a choice field, and only a choice field, has choices")
+        if (item.type == "reference") != (item.reference is not None):
+            refuse(f"field {item.name!r}: a reference field, and only a reference field, "
+                   "has a reference")
+        if item.reference and not hasattr(item.reference.model, item.reference.field):
+            refuse(f"field {item.name!r} looks up {item.reference.field!r}, which "
+                   f"{item.reference.model.__name__} does not have")
+    if not target.natural_key or set(target.natural_key) - set(names):
+        refuse("needs a natural key made of its own fields")
+
+
 def build_registries(pm) -> Registries:
     """Call every ``register_*`` hook that takes no argument and freeze the results."""
     built: dict[str, Registry] = {}
@@ -379,6 +459,9 @@ def build_registries(pm) -> Registries:
         _check_case_type(case_types.owners[key], case_type)
         rule_pairs.extend((case_types.owners[key], rule) for rule in case_type_rules(case_type))
     built["rules"] = Registry("rule", rule_pairs)
+    targets = built["import_targets"]
+    for key, target in targets.items():
+        _check_import_target(targets.owners[key], target)
     migrations = _checked(_collect(pm, "register_migrations"), Migrations, "Migrations item")
     for plugin, item in migrations:
         if item.plugin != plugin:

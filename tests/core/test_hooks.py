@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import inspect, select, text
 
-from onward import db
+from onward import User, db
 from onward.core.events import emit
 from onward.core.models import Role
 from onward.core.registries import FieldRule, RecordRule
@@ -97,7 +97,12 @@ def test_hook_register_validators(app):
 def test_hook_register_import_targets(app, exemplar):
     target = registry(app, "import_targets")["exemplar_things"]
     assert target.model is exemplar.ExemplarThing
-    assert target.natural_key == ("name",)
+    assert target.natural_key == ("name",) and target.account_field == "account_id"
+    assert [(f.name, f.type, f.required) for f in target.fields] == [
+        ("name", "string", True), ("contact_id", "reference", False)]
+    assert target.field("contact_id").reference.model is User
+    with pytest.raises(KeyError):
+        target.field("internal_note")
 
 
 def test_hook_register_success_plays(app):

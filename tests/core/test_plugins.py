@@ -15,19 +15,10 @@ from onward import (
     StartupError,
     create_app,
     db,
-    hookimpl,
 )
 from onward.core.plugins import get_plugin_manager, load_order, plugin_info
 
-
-def plugin(name, **hooks):
-    """A throw-away plugin object named ``name`` with the given hook implementations."""
-    module = types.ModuleType(f"test_{name}_plugin")
-    module.NAME = name
-    for hook, function in hooks.items():
-        is_hook = hook.startswith(("register", "on_"))
-        setattr(module, hook, hookimpl(function) if is_hook else function)
-    return module
+from .plugin_helpers import plugin
 
 
 def test_core_is_always_loaded_first():

@@ -22,6 +22,7 @@ from onward import (
     AuditedMixin,
     CaseType,
     FieldRule,
+    ImportReference,
     ImportTarget,
     Job,
     JournalMixin,
@@ -38,9 +39,11 @@ from onward import (
     StateMap,
     SuccessPlay,
     TimestampMixin,
+    User,
     Validator,
     add_resource,
     db,
+    describe_fields,
     hookimpl,
     require,
     scoped,
@@ -276,8 +279,11 @@ def register_validators():
 @hookimpl
 def register_import_targets():
     """One import target."""
-    return [ImportTarget("exemplar_things", "Things", ExemplarThing, fields=("name",),
-                         natural_key=("name",))]
+    contact = ImportReference(User, "email")
+    return [ImportTarget("exemplar_things", "Things", ExemplarThing, natural_key=("name",),
+                         account_field="account_id",
+                         fields=describe_fields(ExemplarThing, "name", "contact_id",
+                                                references={"contact_id": contact}))]
 
 
 @hookimpl
