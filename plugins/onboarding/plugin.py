@@ -48,6 +48,14 @@ def register_playbooks():
 
 
 @hookimpl
+def register_import_targets():
+    """The eight customer data tables a data import fills (see :mod:`.import_targets`)."""
+    from onward.plugins.onboarding.import_targets import import_targets
+
+    return import_targets()
+
+
+@hookimpl
 def register_rules():
     """The rules of the customer data and of task prerequisites.
 
