@@ -34,6 +34,9 @@ class RoleDefinition:
     rights: Mapping[str, str] = field(default_factory=dict)
     #: an external role is for customer users (contacts of an account)
     external: bool = False
+    #: declared roles (of any plugin) that contain this one: how a plugin extends a role
+    #: it does not own, e.g. ``part_of=("onboarding_agent",)``
+    part_of: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

@@ -54,11 +54,17 @@ def sync_declared_roles(
         role.external = definition.external
         role.plugin = owners[name]
         apply_rights(role, definition.rights)
+    contains = {name: list(definition.contains) for name, definition in definitions.items()}
     for name, definition in definitions.items():
-        missing = [c for c in definition.contains if c not in existing]
+        for whole in definition.part_of:
+            if whole not in definitions:
+                raise ValidationFailed(f"Role {name!r} is part of unknown role {whole!r}.")
+            contains[whole].append(name)
+    for name, contained in contains.items():
+        missing = [c for c in contained if c not in existing]
         if missing:
             raise ValidationFailed(f"Role {name!r} contains unknown role {missing[0]!r}.")
-        existing[name].contains = [existing[c] for c in definition.contains]
+        existing[name].contains = [existing[c] for c in dict.fromkeys(contained)]
     db.session.flush()
     clear_cache()
     return len(definitions)
