@@ -26,7 +26,9 @@ from onward.core.db import (
     JournalMixin,
     NumberedMixin,
     TimestampMixin,
+    UTCDateTime,
     db,
+    utcnow,
 )
 from onward.core.errors import (
     AccessDenied,
@@ -109,6 +111,7 @@ __all__ = [
     "StateMap",
     "SuccessPlay",
     "TimestampMixin",
+    "UTCDateTime",
     "Unauthenticated",
     "User",
     "ValidationFailed",
@@ -148,4 +151,5 @@ __all__ = [
     "scorecards",
     "set_roles",
     "submit_form",
+    "utcnow",
 ]

@@ -146,12 +146,17 @@ def _scope_clause(model: type, user: Any, right: str):
     domain = _column(model, "__domain_column__")
     if domain is not None:
         clauses.append(domain.in_(visible_domain_ids(user)))
-    if user.is_customer:
-        account = _column(model, "__account_column__")
-        clauses.append(account == user.account_id if account is not None else false())
     rules = _record_rules(model, user, right)
     if rules is not None:
         clauses.append(rules)
+    if user.is_customer:
+        account = _column(model, "__account_column__")
+        if account is not None:
+            clauses.append(account == user.account_id)
+        elif rules is None:
+            # A record without an account (a domain's catalogue, say) reaches a customer
+            # only through record rules of its roles, which say which rows it may use.
+            clauses.append(false())
     return clauses
 
 

@@ -287,18 +287,20 @@ def _before_flush(session: Session, _context, _instances) -> None:
                 obj.created_by_id = actor_id
             if isinstance(obj, NumberedMixin) and not obj.number:
                 obj.number = next_number(session, obj.__number_prefix__)
+        account_domains: dict[int, int] = {}
         for obj in (*session.new, *session.dirty):
             if isinstance(obj, TimestampMixin) and session.is_modified(obj):
                 obj.updated_by_id = actor_id
             if isinstance(obj, AccountScopedMixin):
-                _stamp_domain(session, obj)
+                _stamp_domain(session, obj, account_domains)
         from onward.core.rules import run_rules  # rules read the app's registries
 
         run_rules(list(session.new), list(session.dirty), list(session.deleted),
                   session.is_modified)
 
 
-def _stamp_domain(session: Session, obj: AccountScopedMixin) -> None:
+def _stamp_domain(session: Session, obj: AccountScopedMixin, known: dict[int, int]) -> None:
+    """Give ``obj`` its account's domain (``known`` caches account → domain per flush)."""
     from onward.core.models import Account
 
     if obj.account_id is None:
@@ -309,7 +311,9 @@ def _stamp_domain(session: Session, obj: AccountScopedMixin) -> None:
         return
     history = inspect(obj).attrs.account_id.history
     if obj.domain_id is None or history.has_changes():
-        obj.domain_id = session.get(Account, obj.account_id).domain_id
+        if obj.account_id not in known:
+            known[obj.account_id] = session.get(Account, obj.account_id).domain_id
+        obj.domain_id = known[obj.account_id]
 
 
 def _logged(obj: Any, key: str, value: Any) -> Any:

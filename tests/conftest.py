@@ -13,7 +13,7 @@ def onward_plugins():
 @pytest.fixture
 def onward_config():
     """Core's tests run core with the exemplar: the built-in features are tested apart."""
-    return {"DISABLED_PLUGINS": "onboarding"}
+    return {"DISABLED_PLUGINS": "onboarding,dataimport"}
 
 
 @pytest.fixture

@@ -29,4 +29,9 @@ add_resource(blueprint, "/cases", OnboardingCase, schemas.OnboardingCaseSchema, 
 add_resource(blueprint, "/tasks", CaseTask, schemas.OnboardingTaskSchema, lists.TASKS,
              create=(schemas.OnboardingTaskCreateSchema, create_task),
              update=(schemas.OnboardingTaskSchema, cases.update_task))
-from onward.plugins.onboarding import customer_api  # noqa: E402, F401  (adds its routes)
+from onward.plugins.onboarding import (  # noqa: E402, F401  (they add their routes)
+    customer_api,
+    guided_api,
+    journal_api,
+    knowledge_api,
+)

@@ -8,8 +8,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from onward import Account, ValidationFailed, db, playbooks, require
+from onward import Account, ValidationFailed, db, playbooks, reference, require
 from onward.plugins.onboarding import prerequisites
+from onward.plugins.onboarding.customer_data import OnboardingProduct
 from onward.plugins.onboarding.models import (
     INTEGRATIONS,
     ONBOARDING_TYPES,
@@ -52,19 +53,27 @@ def _update(record: Any, data: dict[str, Any]) -> Any:
     return record
 
 
+def _products(product_ids: list[int]) -> list[OnboardingProduct]:
+    """The catalogue products ``product_ids`` names; each must be one the actor may read."""
+    return [reference(OnboardingProduct, product_id, "product_ids")
+            for product_id in dict.fromkeys(product_ids)]
+
+
 def create_case(account: Account, *, onboarding_type: str = "full",
                 go_live_date: dt.date | None = None, short_description: str = "",
                 parent: OnboardingCase | None = None, **fields: Any) -> OnboardingCase:
     """Open an onboarding case for ``account`` (a phased one for an existing account).
 
-    The account onboarding playbook starts for it, once the playbook is stored.
+    ``product_ids`` names the catalogue products to onboard. The account onboarding
+    playbook starts for the case, once the playbook is stored.
     """
     _check_choices({"onboarding_type": onboarding_type, **fields})
+    products = _products(fields.pop("product_ids", None) or [])
     case = OnboardingCase(
         account_id=account.id, account=account, onboarding_type=onboarding_type,
         go_live_date=go_live_date,
         short_description=short_description or f"Onboard {account.name}",
-        parent_id=parent.id if parent else None, **fields,
+        parent_id=parent.id if parent else None, products=products, **fields,
     )
     require("create", case)
     db.session.add(case)
@@ -75,7 +84,10 @@ def create_case(account: Account, *, onboarding_type: str = "full",
 
 
 def update_case(case: OnboardingCase, data: dict[str, Any]) -> OnboardingCase:
-    """Change a case's fields; its state drives its stage (see the case type)."""
+    """Change a case's fields (``product_ids`` too); its state drives its stage."""
+    data = dict(data)
+    if "product_ids" in data:
+        data["products"] = _products(data.pop("product_ids") or [])
     return _update(case, data)
 
 

@@ -1,6 +1,7 @@
-"""The onboarding case types and their State → Stage / Progress maps (seed 000 and 001)."""
+"""The onboarding case types: State → Stage / Progress maps (seeds 000, 001); guided (002)."""
 
 from onward import CaseType, StateMap
+from onward.plugins.onboarding.guided_models import GuidedCase
 from onward.plugins.onboarding.models import CaseTask, OnboardingCase
 
 AT_RISK = "At risk"
@@ -38,4 +39,12 @@ ONBOARDING_TASK = CaseType(
     states=tuple(TASK_PROGRESS),
     maps=(StateMap("progress", TASK_PROGRESS, alternatives=(AT_RISK,),
                    alternatives_not_in=("Open", "Closed", "Canceled")),),
+)
+
+#: guided onboarding case (seed 002): its states, in the order a case passes them
+GUIDED_STATES = ("Draft", "New", "Open", "Solution proposed", "Closed")
+
+GUIDED_CASE = CaseType(
+    "onboarding_guided_case", "Guided onboarding case", "GONB", model=GuidedCase,
+    states=GUIDED_STATES,
 )

@@ -7,7 +7,10 @@ import datetime as dt
 from sqlalchemy import select
 
 from onward import SYSTEM, Account, Domain, Role, User, acting_as, db
+from onward.plugins.onboarding import guided
 from onward.plugins.onboarding.cases import create_case, create_task
+from onward.plugins.onboarding.guided_models import GuidedCase
+from onward.plugins.onboarding.knowledge_demo import load_articles
 from onward.plugins.onboarding.models import OnboardingCase
 
 #: account name -> (state, days to go-live, tasks as (subject, type, days due, visible))
@@ -20,6 +23,12 @@ DEMO_CASES = {
     "Contoso Ltd": ("Blocked", 10, [("Catalog development", "development", -5, False)]),
     "Fabrikam Inc": ("Closed", -20, []),
 }
+#: the demo customer's guided cases: (short description, state, step, solution)
+DEMO_GUIDED = (
+    ("Open a joint account", "Draft", 1, ""),
+    ("Business credit line", "Solution proposed", len(guided.STEPS),
+     "A credit line of 50,000, reviewed every year."),
+)
 #: demo user -> the onboarding role it gets
 DEMO_ROLES = {"agent@example.com": "onboarding_agent",
               "contact@northwind.example": "customer_case_manager"}
@@ -37,9 +46,10 @@ def _account(name: str) -> Account:
 
 
 def load_demo_data() -> None:
-    """Add the demo cases and give the demo users their onboarding roles, once."""
+    """Add the knowledge base, the demo cases and the demo users' onboarding roles, once."""
     today = dt.date.today()
     with acting_as(SYSTEM):
+        load_articles()  # first, so that the new demo tasks get theirs attached
         for email, role_name in DEMO_ROLES.items():
             user = db.session.scalar(select(User).where(User.email == email))
             role = db.session.scalar(select(Role).where(Role.name == role_name))
@@ -58,4 +68,17 @@ def load_demo_data() -> None:
                 create_task(case, subject, task_type=task_type, visible_to_customer=visible,
                             due_date=today + dt.timedelta(days=due),
                             assigned_to_id=agent.id if agent else None)
+        _guided_cases(agent)
         db.session.commit()
+
+
+def _guided_cases(agent: User | None) -> None:
+    """A draft and a case with a proposed solution for the Northwind contact, once."""
+    customer = db.session.scalar(select(User).where(User.email == "contact@northwind.example"))
+    if customer is None or db.session.scalar(select(GuidedCase.id).where(
+            GuidedCase.contact_id == customer.id)):
+        return
+    for description, state, step, solution in DEMO_GUIDED:
+        case = guided.create_case(customer, short_description=description)
+        case.state, case.step, case.solution = state, step, solution
+        case.assigned_to_id = agent.id if agent and state != "Draft" else None

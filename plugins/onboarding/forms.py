@@ -8,15 +8,19 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from onward import Account, User, choices
+from onward import Account, User, can, choices
 from onward.plugins.onboarding.casetypes import AT_RISK, CASE_STAGES, TASK_PROGRESS
+from onward.plugins.onboarding.customer_data import OnboardingProduct
+from onward.plugins.onboarding.journal import KINDS
 from onward.plugins.onboarding.models import (
     INTEGRATIONS,
     ONBOARDING_TYPES,
@@ -81,10 +85,15 @@ class CaseForm(FlaskForm):
     short_description = StringField("Short description", validators=[
         DataRequired(message="Describe the case in a few words."), Length(max=160)])
     description = TextAreaField("Description")
+    product_ids = SelectMultipleField("Products", coerce=int)
 
     def __init__(self, case: OnboardingCase, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, obj=case, **kwargs)
         self.assigned_to_id.choices = _staff()
+        if can("read", OnboardingProduct):
+            self.product_ids.choices = choices(OnboardingProduct, order_by=OnboardingProduct.name)
+        else:  # a reader of cases but not of the catalogue: neither shows nor clears products
+            del self.product_ids
 
 
 class TaskForm(FlaskForm):
@@ -104,3 +113,16 @@ class TaskForm(FlaskForm):
         self.contact_id.choices = choices(
             User, lambda user: user.name or user.email, order_by=User.email,
             where=[User.account_id == task.account_id], blank="No contact")
+
+
+class CommentForm(FlaskForm):
+    """An additional comment on a task (the portal); ``journal.add_entry`` checks it."""
+
+    text = TextAreaField("Additional comment")
+
+
+class JournalForm(FlaskForm):
+    """A work note or an additional comment on a task (the agent's task page)."""
+
+    kind = RadioField("Kind", choices=options(KINDS), default="work_notes")
+    text = TextAreaField("Text")

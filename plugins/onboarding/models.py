@@ -17,6 +17,7 @@ from onward import (
     User,
     db,
 )
+from onward.plugins.onboarding.customer_data import OnboardingProduct
 
 #: Service Exchange integration options (seed: "Enter onboarding related info")
 INTEGRATIONS = {
@@ -42,6 +43,15 @@ def days_until(day: dt.date | None, today: dt.date | None = None) -> int | None:
     if day is None:
         return None
     return (day - (today or dt.date.today())).days
+
+
+#: the catalogue products an onboarding case is about
+CASE_PRODUCTS = Table(
+    "onboarding_case_product", db.metadata,
+    Column("case_id", ForeignKey("onboarding_case.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", ForeignKey("onboarding_product.id", ondelete="CASCADE"),
+           primary_key=True, index=True),
+)
 
 
 class OnboardingCase(NumberedMixin, AccountScopedMixin, TimestampMixin, AuditedMixin,
@@ -79,6 +89,14 @@ class OnboardingCase(NumberedMixin, AccountScopedMixin, TimestampMixin, AuditedM
     parent: Mapped[OnboardingCase | None] = relationship(remote_side=[id])
     tasks: Mapped[list[CaseTask]] = relationship(back_populates="case",
                                                  order_by="CaseTask.id")
+    #: the products being onboarded (from the catalogue of the account's domain)
+    products: Mapped[list[OnboardingProduct]] = relationship(
+        secondary=CASE_PRODUCTS, order_by="OnboardingProduct.name")
+
+    @property
+    def product_ids(self) -> list[int]:
+        """The ids of :attr:`products`."""
+        return [product.id for product in self.products]
 
     @property
     def days_remaining(self) -> int | None:

@@ -25,10 +25,10 @@ def register_access_rules():
 
 @hookimpl
 def register_case_types():
-    """Account onboarding cases and their tasks."""
-    from onward.plugins.onboarding.casetypes import ONBOARDING_CASE, ONBOARDING_TASK
+    """Account onboarding cases and their tasks; guided onboarding cases."""
+    from onward.plugins.onboarding.casetypes import GUIDED_CASE, ONBOARDING_CASE, ONBOARDING_TASK
 
-    return [ONBOARDING_CASE, ONBOARDING_TASK]
+    return [ONBOARDING_CASE, ONBOARDING_TASK, GUIDED_CASE]
 
 
 @hookimpl
@@ -69,12 +69,17 @@ def register_rules():
 
 
 @hookimpl
-def register_blueprints():
-    """The onboarding API, the onboarding workspace pages and the customer portal."""
+def register_blueprints(app):
+    """The onboarding API, the onboarding workspace pages and the customer portal.
+
+    The tasks' recommended actions (a data file) are loaded and checked here, at start-up.
+    """
+    from onward.plugins.onboarding import recommendations
     from onward.plugins.onboarding.api import blueprint
     from onward.plugins.onboarding.portal import blueprint as portal
     from onward.plugins.onboarding.views import blueprint as pages
 
+    recommendations.install(app)
     return [blueprint, pages, portal]
 
 
@@ -88,8 +93,12 @@ def register_navigation():
         NavItem("Onboarding", "onboarding.landing", "Onboarding", -30, cases),
         NavItem("Cases", "onboarding.cases", "Onboarding", -20, cases),
         NavItem("Tasks", "onboarding.tasks", "Onboarding", -10, ("read", "onboarding_task")),
+        NavItem("Guided cases", "onboarding.guided_cases", "Onboarding", -15,
+                ("read", "onboarding_guided_case")),
         NavItem("Customer data", "onboarding.customer_data", "Onboarding", -5,
                 ("read", "onboarding_location")),
+        NavItem("Knowledge", "onboarding.articles", "Onboarding", -3,
+                ("read", "onboarding_article")),
         NavItem("My lists", "onboarding_portal.lists", "Onboarding", -40, cases,
                 audience="customer"),
     ]
@@ -132,7 +141,7 @@ def on_event(event):
     """A new account gets its onboarding case (unless ``ONBOARDING_AUTO_CASE`` is off).
 
     Closing a task completes its playbook activity; moving the go-live date moves the due
-    dates that hang on it.
+    dates that hang on it; a new task gets the knowledge articles that apply to it.
     """
     from onward.plugins.onboarding.activities import react
 
@@ -142,4 +151,8 @@ def on_event(event):
 
         open_case_for_new_account(event.record_id)
         db.session.flush()
+    if event.name == "onboarding_task.created":
+        from onward.plugins.onboarding.knowledge_services import attach_matching
+
+        attach_matching(event.record_id)
     react(event)

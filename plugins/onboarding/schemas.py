@@ -3,6 +3,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from onward.plugins.onboarding import journal
 from onward.plugins.onboarding.casetypes import CASE_STAGES, TASK_PROGRESS
 from onward.plugins.onboarding.models import INTEGRATIONS, ONBOARDING_TYPES, TASK_TYPES
 
@@ -25,6 +26,8 @@ class OnboardingCaseSchema(ma.Schema):
     short_description = fields.String(validate=validate.Length(max=160))
     description = fields.String()
     parent_id = fields.Integer(dump_only=True, allow_none=True)
+    #: the catalogue products to onboard (products of the account's domain)
+    product_ids = fields.List(fields.Integer())
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
@@ -67,3 +70,19 @@ class OnboardingTaskCreateSchema(OnboardingTaskSchema):
 
     case_id = fields.Integer(required=True)
     subject = fields.String(required=True, validate=validate.Length(min=1, max=160))
+
+
+class JournalEntrySchema(ma.Schema):
+    """An additional comment or a work note of a task."""
+
+    id = fields.Integer(dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"description": "`comments` or `work_notes`"})
+    body = fields.String(dump_only=True)
+    author = fields.Function(journal.author_name, dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+
+
+class JournalTextSchema(ma.Schema):
+    """What to write in a task's journal."""
+
+    text = fields.String(required=True)

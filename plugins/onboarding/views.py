@@ -26,10 +26,16 @@ from onward import (
     scorecards,
     submit_form,
 )
-from onward.plugins.onboarding import teams
+from onward.plugins.onboarding import journal, teams
 from onward.plugins.onboarding.cases import PLAYBOOK, create_case, update_case, update_task
 from onward.plugins.onboarding.casetypes import AT_RISK, CASE_STAGES, TASK_PROGRESS
-from onward.plugins.onboarding.forms import CaseForm, NewCaseForm, TaskForm, changes
+from onward.plugins.onboarding.forms import (
+    CaseForm,
+    JournalForm,
+    NewCaseForm,
+    TaskForm,
+    changes,
+)
 from onward.plugins.onboarding.models import (
     INTEGRATIONS,
     ONBOARDING_TYPES,
@@ -197,6 +203,22 @@ def task_page(task_id: int):
         form, lambda: update_task(task, changes(form, task)),
         done=lambda saved: _saved(saved.number),
         show=lambda: (render_template("onboarding/task.html", task=task, form=form,
-                                      history=record_history(task)), form_status(form)),
+                                      history=record_history(task),
+                                      journal=journal.entries(task), journal_form=JournalForm()),
+                      form_status(form)),
     )
-from onward.plugins.onboarding import customer_views  # noqa: E402, F401  (add pages)
+
+
+@blueprint.route("/tasks/<int:task_id>/journal", methods=["POST"], endpoint="task_journal")
+def task_journal(task_id: int):
+    """Add a work note or an additional comment to a task."""
+    task = get_or_404(CaseTask, task_id)
+    form = JournalForm()
+    return post_action(lambda: journal.add_entry(task, form.kind.data, form.text.data),
+                       message=f"{journal.KINDS.get(form.kind.data, 'Entry')} added.",
+                       back=url_for("onboarding.task", task_id=task.id))
+from onward.plugins.onboarding import (  # noqa: E402, F401  (they add pages)
+    customer_views,
+    guided_views,
+    knowledge_views,
+)

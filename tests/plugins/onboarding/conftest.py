@@ -69,3 +69,25 @@ def onward_plugins():
 def onward_config():
     """Every installed plugin is on."""
     return {}
+
+
+@pytest.fixture
+def new_guided_case(app):
+    """Open a guided case for a customer user id (as the system); returns its id.
+
+    ``state``, ``step``, ``assigned_to_id`` and ``solution`` are set as given, without the
+    transitions, to start a test where it needs to.
+    """
+    from onward import User
+    from onward.plugins.onboarding import guided
+
+    def make(contact_id: int, *, state: str = "Draft", step: int = 1,
+             assigned_to_id: int | None = None, solution: str = "", **fields) -> int:
+        with app.app_context(), acting_as(SYSTEM):
+            case = guided.create_case(db.session.get(User, contact_id), **fields)
+            case.state, case.step, case.assigned_to_id = state, step, assigned_to_id
+            case.solution = solution
+            db.session.commit()
+            return case.id
+
+    return make

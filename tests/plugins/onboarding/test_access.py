@@ -60,3 +60,42 @@ def test_a_customer_never_sees_a_task_not_visible_to_customers(client, make_acco
     hidden = new_task(case, contact_id=admin)
     response = client.get(f"/api/v1/onboarding/tasks/{hidden}", headers=api_headers(admin))
     assert response.status_code == 404
+
+
+#: role -> what it may do with a guided case of its account it is the customer of (agents:
+#: any), read, create, edit, and move through an agent's action or a customer's answer
+GUIDED_EXPECTED = {
+    "onboarding_agent": {"read": 200, "create": 201, "write": 200, "act": 200, "answer": 403},
+    "customer": {"read": 200, "create": 403, "write": 403, "act": 403, "answer": 200},
+    "customer_case_manager": {"read": 200, "create": 403, "write": 403, "act": 403,
+                              "answer": 200},
+    "customer_admin": {"read": 200, "create": 403, "write": 403, "act": 403, "answer": 200},
+    None: {"read": 403, "create": 403, "write": 403, "act": 403, "answer": 403},
+}
+
+
+@pytest.mark.parametrize("role", list(GUIDED_EXPECTED), ids=str)
+def test_guided_case_access(client, role, make_account, make_user, api_headers,
+                            new_guided_case):
+    home, away = make_account("Home"), make_account("Away")
+    external = role not in ("onboarding_agent", None)
+    customer = make_user("customer", account=home)
+    user = make_user(*(role,) if role else (), account=home if external else None)
+    headers = api_headers(user)
+    contact = user if external else customer
+    case = new_guided_case(contact, state="Solution proposed", step=9, solution="Plan")
+    open_case = new_guided_case(contact, state="Open")
+    far_case = new_guided_case(make_user("customer", account=away))
+    base = "/api/v1/onboarding/guided-cases"
+    got = {
+        "read": client.get(f"{base}/{case}", headers=headers).status_code,
+        "create": client.post(base, headers=headers, json={"contact_id": contact}).status_code,
+        "write": client.patch(f"{base}/{case}", headers=headers,
+                              json={"description": "x"}).status_code,
+        "act": client.post(f"{base}/{open_case}/forward", headers=headers,
+                           json={}).status_code,
+        "answer": client.post(f"{base}/{case}/customer-accept", headers=headers).status_code,
+    }
+    assert got == GUIDED_EXPECTED[role]
+    far = client.get(f"{base}/{far_case}", headers=headers).status_code
+    assert far == {"onboarding_agent": 200, None: 403}.get(role, 404)

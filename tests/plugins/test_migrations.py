@@ -1,5 +1,6 @@
-"""The onboarding lineage builds exactly the plugin's models, with one head."""
+"""Each built-in plugin's lineage builds exactly the plugin's models, with one head."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -7,10 +8,23 @@ from alembic.script import ScriptDirectory
 from onward import db
 from onward.core import migrate
 
+PLUGINS = ["onboarding"]
 
-def test_models_match_the_onboarding_migrations(app):
+
+@pytest.fixture
+def onward_plugins():
+    return []
+
+
+@pytest.fixture
+def onward_config():
+    return {}
+
+
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_models_match_the_plugins_migrations(app, plugin):
     def own(obj, name, type_, *_):
-        return type_ != "table" or name.startswith("onboarding_")
+        return type_ != "table" or name.startswith(f"{plugin}_")
 
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
@@ -18,7 +32,8 @@ def test_models_match_the_onboarding_migrations(app):
         assert compare_metadata(context, db.metadata) == []
 
 
-def test_the_lineage_has_one_head(app):
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_the_lineage_has_one_head(app, plugin):
     with app.app_context():
-        config = migrate.migrate.get_config(x_arg=["plugin=onboarding"])
+        config = migrate.migrate.get_config(x_arg=[f"plugin={plugin}"])
         assert len(ScriptDirectory.from_config(config).get_heads()) == 1
