@@ -63,3 +63,17 @@ def page(browser, request):
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    """Sign ``email`` in through the sign-in form (the test password by default)."""
+    from onward.core.testing import TEST_PASSWORD
+
+    def submit(email: str, password: str = TEST_PASSWORD) -> None:
+        page.goto(live_server + "/sign-in")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+
+    return submit

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import expect
 
 from onward import Job, hookimpl
-from onward.core.testing import TEST_PASSWORD
 
 SECRET = pyotp.random_base32()
 STEPS = 6
@@ -47,19 +46,13 @@ def threaded_jobs(app):
     app.extensions["onward"].job_backend = None
 
 
-def sign_in_with_code(page, base, email):
-    page.goto(base + "/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def test_a_running_job_updates_without_reloading(page, threaded_jobs, live_server, sign_in,
+                                                 make_user):
+    make_user("admin", email="root@example.com", totp_secret=SECRET)
+    sign_in("root@example.com")
     page.get_by_label("Code").fill(pyotp.TOTP(SECRET).now())
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def test_a_running_job_updates_without_reloading(page, threaded_jobs, live_server, make_user):
-    make_user("admin", email="root@example.com", totp_secret=SECRET)
-    sign_in_with_code(page, live_server, "root@example.com")
     page.goto(live_server + "/admin/jobs")
     row = page.get_by_role("row").filter(has_text="Slow steps")
     row.get_by_role("button", name="Run now").click()

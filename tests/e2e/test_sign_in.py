@@ -5,20 +5,12 @@ import re
 import pyotp
 from playwright.sync_api import expect
 
-from onward.core.testing import TEST_PASSWORD
 
-
-def sign_in(page, base, email, password=TEST_PASSWORD):
-    page.goto(base + "/")
-    expect(page).to_have_url(re.compile(r"/sign-in"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def test_sign_in_see_home_and_sign_out(page, live_server, make_user):
+def test_sign_in_see_home_and_sign_out(page, live_server, sign_in, make_user):
     make_user("exemplar_viewer", email="ada@example.com", name="Ada Lovelace")
-    sign_in(page, live_server, "ada@example.com")
+    page.goto(live_server + "/")
+    expect(page).to_have_url(re.compile(r"/sign-in"))  # the home page asks to sign in
+    sign_in("ada@example.com")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Lovelace")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/sign-in$"))
@@ -28,16 +20,16 @@ def test_sign_in_see_home_and_sign_out(page, live_server, make_user):
     assert page.console_errors == []
 
 
-def test_wrong_password_is_refused(page, live_server, make_user):
+def test_wrong_password_is_refused(page, sign_in, make_user):
     make_user(email="bob@example.com")
-    sign_in(page, live_server, "bob@example.com", password="not the password")
+    sign_in("bob@example.com", password="not the password")
     expect(page.get_by_text("Wrong email or password.")).to_be_visible()
     assert page.console_errors == []
 
 
-def test_admin_sets_up_two_factor_on_first_sign_in(page, live_server, make_user):
+def test_admin_sets_up_two_factor_on_first_sign_in(page, sign_in, make_user):
     make_user("admin", email="root@example.com", name="Root Admin")
-    sign_in(page, live_server, "root@example.com")
+    sign_in("root@example.com")
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
     page.get_by_label("Code").fill(pyotp.TOTP(secret).now())

@@ -1,4 +1,4 @@
-"""The onboarding plugin's tests run with the installed plugins, as a site would."""
+"""Fixtures of the onboarding plugin's tests: cases, tasks, an account, an agent."""
 
 import datetime as dt
 
@@ -57,18 +57,6 @@ def agent(make_user, api_headers):
 @pytest.fixture
 def yesterday():
     return dt.date.today() - dt.timedelta(days=1)
-
-
-@pytest.fixture
-def onward_plugins():
-    """Only the installed plugins, as a site runs them."""
-    return []
-
-
-@pytest.fixture
-def onward_config():
-    """Every installed plugin is on."""
-    return {}
 
 
 @pytest.fixture

@@ -2,30 +2,15 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from onward import SYSTEM, Account, acting_as, db
 from onward.plugins.onboarding.cases import create_case, create_task
 from onward.plugins.onboarding.customer_data import OnboardingProduct
 
-from .test_sign_in import sign_in
 
-
-@pytest.fixture
-def onward_plugins():
-    """Only the installed plugins, as a site runs them."""
-    return []
-
-
-@pytest.fixture
-def onward_config():
-    """Every installed plugin is on (core's tests switch onboarding off)."""
-    return {"ONBOARDING_AUTO_CASE": False}
-
-
-def test_a_customer_opens_its_case_and_comments_on_a_task(app, page, live_server, make_account,
-                                                         make_user):
+def test_a_customer_opens_its_case_and_comments_on_a_task(app, page, live_server, sign_in,
+                                                         make_account, make_user):
     account_id = make_account("Genixify")
     me = make_user("customer", account=account_id, email="pat@genixify.example", name="Pat")
     with app.app_context(), acting_as(SYSTEM):
@@ -38,7 +23,7 @@ def test_a_customer_opens_its_case_and_comments_on_a_task(app, page, live_server
                            product_ids=[product.id])
         create_task(case, "Send contacts", contact_id=me, visible_to_customer=True)
         db.session.commit()
-    sign_in(page, live_server, "pat@genixify.example")
+    sign_in("pat@genixify.example")
     page.goto(live_server + "/portal")
     page.get_by_role("link", name=re.compile(r"ALEONB\d+")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Our onboarding")

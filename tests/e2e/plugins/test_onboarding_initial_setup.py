@@ -6,19 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from onward import SYSTEM, Account, acting_as, db
-from onward.core.testing import TEST_PASSWORD
-
-
-@pytest.fixture
-def onward_plugins():
-    """Only the installed plugins, as a site runs them."""
-    return []
-
-
-@pytest.fixture
-def onward_config():
-    """Every installed plugin is on (core's tests switch onboarding off)."""
-    return {"ONBOARDING_AUTO_CASE": False}
 
 
 @pytest.fixture
@@ -53,14 +40,11 @@ def expect_open(page, key: str) -> None:
 
 
 def test_an_agent_walks_initial_setup_and_sees_it_in_the_left_panel(
-        page, live_server, make_user, case_id):
+        page, live_server, sign_in, make_user, case_id):
     agent = make_user("onboarding_agent", email="olivia@provider.example", name="Olivia Agent")
     developer = make_user("onboarding_agent", email="dev@provider.example", name="Dan Developer")
     csm = make_user("onboarding_agent", email="csm@provider.example", name="Cleo Success")
-    page.goto(live_server + "/sign-in")
-    page.get_by_label("Email").fill("olivia@provider.example")
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in("olivia@provider.example")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     page.goto(f"{live_server}/onboarding/cases/{case_id}")
