@@ -18,7 +18,7 @@ from onward.core.access import (
 from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
 from onward.core.app import create_app, onward_state
-from onward.core.cli_support import print_json_object, print_rows
+from onward.core.cli_support import console, print_json_object, print_rows, say
 from onward.core.db import (
     AccountScopedMixin,
     AuditedMixin,
@@ -120,6 +120,7 @@ __all__ = [
     "add_resource",
     "can",
     "choices",
+    "console",
     "create_app",
     "create_user",
     "current_actor",
@@ -147,6 +148,7 @@ __all__ = [
     "record_history",
     "reference",
     "require",
+    "say",
     "scoped",
     "scorecards",
     "set_roles",

@@ -8,17 +8,7 @@ from alembic.script import ScriptDirectory
 from onward import db
 from onward.core import migrate
 
-PLUGINS = ["onboarding"]
-
-
-@pytest.fixture
-def onward_plugins():
-    return []
-
-
-@pytest.fixture
-def onward_config():
-    return {}
+PLUGINS = ["onboarding", "dataimport"]
 
 
 @pytest.mark.parametrize("plugin", PLUGINS)

@@ -1,0 +1,251 @@
+"""End-to-end speed of the data import, beside the bare reader and the naive path.
+
+    .venv/bin/python bench/import_bench.py [--rows 100000] [--bad 0.02] [--postgres URL]
+
+Generates (once, cached in the temp folder) an XLSX of N rows x 12 columns — strings,
+emails, dates, date-times, integers, decimals, booleans and choices, with a share of bad
+rows — for a throw-away import target, then times on SQLite (and on PostgreSQL with
+``--postgres``), each phase in a fresh forked child so each has its own peak memory:
+
+* the bare python-calamine read of every row (the yardstick);
+* read → staging (``stage_file``), validate, publish, and the three together;
+* the naive path most Flask apps ship: openpyxl read-only, one ORM object and one
+  duplicate-check query per row.
+
+Peak RSS is the child's ``ru_maxrss`` (interpreter and imports included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import Boolean, Date, Integer, Numeric, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from onward import (
+    SYSTEM,
+    Account,
+    AccountScopedMixin,
+    ImportTarget,
+    acting_as,
+    create_app,
+    db,
+    describe_fields,
+    hookimpl,
+)
+from onward import UTCDateTime as DateTime
+
+HEADERS = ["Name", "Email", "Company", "Birth date", "Started at", "Employees", "Revenue",
+           "Active", "Tier", "City", "Phone", "Notes"]
+TIERS = {"gold": "Gold", "silver": "Silver", "bronze": "Bronze", "trial": "Trial"}
+
+
+class BenchContact(AccountScopedMixin, db.Model):
+    """The benchmark's target: twelve columns of every importable type."""
+
+    __tablename__ = "bench_contact"
+    __domain_column__ = "domain_id"
+    __account_column__ = "account_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    company: Mapped[str] = mapped_column(String(120), default="")
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    employees: Mapped[int | None] = mapped_column(Integer)
+    revenue: Mapped[float | None] = mapped_column(Numeric(14, 2, asdecimal=False))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    tier: Mapped[str] = mapped_column(String(10), default="trial")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class BenchPlugin:
+    """Registers the benchmark's import target."""
+
+    NAME = "bench"
+
+    @staticmethod
+    @hookimpl
+    def register_import_targets():
+        """The twelve-column target."""
+        names = [h.lower().replace(" ", "_") for h in HEADERS]
+        return [ImportTarget("bench_contacts", "Bench contacts", BenchContact,
+                             describe_fields(BenchContact, *names, choices={"tier": TIERS},
+                                             types={"email": "email"}),
+                             natural_key=("email",), account_field="account_id")]
+
+
+def generate(path: Path, rows: int, bad: float) -> None:
+    """Write the workbook: every ``1/bad``-th row has a bad email, tier or number."""
+    from openpyxl import Workbook
+
+    rnd = random.Random(6)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Contacts")
+    sheet.append(HEADERS)
+    every = int(1 / bad) if bad else 0
+    base, start = dt.date(1960, 1, 1), dt.datetime(2024, 1, 1, 8, 0)
+    for i in range(rows):
+        row = [f"Person {i}", f"person{i}@example.com", f"Company {i % 800}",
+               base + dt.timedelta(days=rnd.randrange(20000)),
+               start + dt.timedelta(minutes=rnd.randrange(500_000)),
+               rnd.randrange(1, 20_000), round(rnd.random() * 1_000_000, 2),
+               rnd.random() < 0.5, rnd.choice(list(TIERS.values())), f"City {i % 300}",
+               f"+44 20 {rnd.randrange(10**7):07d}", None if i % 3 else f"Note {i}"]
+        if every and i % every == every - 1:
+            row[[1, 8, 5][i % 3]] = ["not-an-email", "Platinum", "many"][i % 3]
+        sheet.append(row)
+    tmp = path.with_suffix(".tmp")
+    book.save(tmp)
+    tmp.rename(path)
+
+
+def _app(url: str, instance: Path):
+    from onward.core.commands import upgrade_database
+
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance),
+                      "JOBS_BACKEND": "sync", "IMPORT_CHUNK_ROWS": 5000,
+                      "IMPORT_MAX_BYTES": 1 << 30}, extra_plugins=[BenchPlugin])
+    with app.app_context():
+        upgrade_database()
+        BenchContact.__table__.drop(db.engine, checkfirst=True)
+        BenchContact.__table__.create(db.engine)
+    return app
+
+
+def _task(app):
+    from onward.plugins.onboarding.cases import create_case, create_task
+
+    with app.app_context(), acting_as(SYSTEM):
+        account = Account(name=f"Bench {time.time_ns()}", domain_id=1)
+        db.session.add(account)
+        db.session.flush()
+        task = create_task(create_case(account), "Import contacts")
+        db.session.commit()
+        return task.id
+
+
+def bare_read(path: Path, _url: str, _instance: Path) -> int:
+    """python-calamine, every row, nothing else."""
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    return sum(1 for _ in sheet.iter_rows()) - 1
+
+
+def pipeline(path: Path, url: str, instance: Path) -> dict[str, float]:
+    """Read → staging, validate, publish: seconds per phase."""
+    from onward.plugins.dataimport import publish, staging, validation
+    from onward.plugins.onboarding.models import CaseTask
+
+    app = _app(url, instance)
+    task_id = _task(app)
+    times = {}
+    with app.app_context(), acting_as(SYSTEM):
+        data_import = staging.import_of_task(db.session.get(CaseTask, task_id),
+                                             "bench_contacts")
+        with path.open("rb") as stream:
+            record = staging.add_file(data_import, path.name, stream)
+        db.session.commit()
+        for phase, step in (("staging", lambda: staging.stage_file(data_import, record)),
+                            ("validate", lambda: validation.validate(data_import)),
+                            ("publish", lambda: publish.publish(data_import))):
+            started = time.perf_counter()
+            step()
+            db.session.commit()
+            times[phase] = time.perf_counter() - started
+        times["published"] = db.session.scalar(select(db.func.count(BenchContact.id)))
+    return times
+
+
+def naive(path: Path, url: str, instance: Path) -> int:
+    """openpyxl read-only; per row one duplicate query and one ORM object."""
+    from openpyxl import load_workbook
+
+    app = _app(url, instance)
+    task_id = _task(app)
+    with app.app_context(), acting_as(SYSTEM):
+        from onward.plugins.onboarding.models import CaseTask
+
+        task = db.session.get(CaseTask, task_id)
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        names = [h.lower().replace(" ", "_") for h in HEADERS]
+        count = 0
+        for values in sheet.iter_rows(min_row=2, values_only=True):
+            data = dict(zip(names, values, strict=False))
+            if db.session.scalar(select(BenchContact.id).where(
+                    BenchContact.email == data["email"])) is not None:
+                continue
+            data["tier"] = str(data["tier"]).lower()
+            db.session.add(BenchContact(account_id=task.account_id, domain_id=task.domain_id,
+                                        **{k: v for k, v in data.items() if v is not None}))
+            db.session.flush()
+            count += 1
+        db.session.commit()
+        return count
+
+
+def _child(queue, func, args) -> None:
+    started = time.perf_counter()
+    result = func(*args)
+    queue.put((time.perf_counter() - started, result,
+               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def measure(func, *args):
+    """(seconds, result, peak RSS in MB) of ``func(*args)`` in a forked child."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_child, args=(queue, func, args))
+    child.start()
+    outcome = queue.get()
+    child.join()
+    return outcome
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--bad", type=float, default=0.02, help="share of bad rows")
+    parser.add_argument("--postgres", help="also run on this PostgreSQL server URL")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive path")
+    args = parser.parse_args()
+    path = Path(tempfile.gettempdir()) / f"onward-import-bench-{args.rows}-{args.bad}.xlsx"
+    if not path.exists():
+        print(f"generating {path} …", file=sys.stderr)
+        generate(path, args.rows, args.bad)
+    seconds, rows, peak = measure(bare_read, path, "", Path())
+    print(f"{'bare calamine read':<28}{rows / seconds:>12,.0f} rows/s {seconds:>8.2f} s "
+          f"{peak:>8.0f} MB peak")
+    databases = [("sqlite", None)] + ([("postgresql", args.postgres)] if args.postgres else [])
+    for name, url in databases:
+        with tempfile.TemporaryDirectory() as instance:
+            url = url or f"sqlite:///{instance}/bench.db"
+            _, times, peak_pipeline = measure(pipeline, path, url, Path(instance))
+            phases = sum(times[phase] for phase in ("staging", "validate", "publish"))
+            for phase in ("staging", "validate", "publish"):
+                print(f"{name + ' ' + phase:<28}{rows / times[phase]:>12,.0f} rows/s "
+                      f"{times[phase]:>8.2f} s")
+            print(f"{name + ' end to end':<28}{rows / phases:>12,.0f} rows/s {phases:>8.2f} s "
+                  f"{peak_pipeline:>8.0f} MB peak  = {phases / seconds:.1f}x the bare read; "
+                  f"{times['published']:,} published")
+            if not args.no_naive:
+                naive_s, _, naive_peak = measure(naive, path, url, Path(instance))
+                print(f"{name + ' naive path':<28}{rows / naive_s:>12,.0f} rows/s "
+                      f"{naive_s:>8.2f} s {naive_peak:>8.0f} MB peak  = end to end is "
+                      f"{naive_s / phases:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The data import's jobs: import files (stage, then validate) and publish, with progress.
+
+Runs on one import take turns: a run takes the import's lease (an atomic update) before it
+works and gives it back when it ends; a second run waits for it. A lease older than
+``IMPORT_LEASE_MINUTES`` belongs to a run that died and is taken over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from onward import Conflict, Job, db, get_or_404, utcnow
+from onward.plugins.dataimport import publish as publishing
+from onward.plugins.dataimport import reupload, validation
+from onward.plugins.dataimport.models import DataImport, ImportFile
+
+LEASE_SETTINGS = {"IMPORT_LEASE_MINUTES": 30, "IMPORT_LEASE_WAIT_SECONDS": 600}
+
+
+def _setting(name: str) -> int:
+    return current_app.config.get(name, LEASE_SETTINGS[name])
+
+
+def _take(import_id: int, run_id: int) -> bool:
+    stale = utcnow() - dt.timedelta(minutes=_setting("IMPORT_LEASE_MINUTES"))
+    taken = db.session.execute(
+        update(DataImport).where(DataImport.id == import_id, or_(
+            DataImport.lock_run_id.is_(None), DataImport.lock_run_id == run_id,
+            DataImport.locked_at < stale))
+        .values(lock_run_id=run_id, locked_at=utcnow())).rowcount
+    db.session.commit()
+    return bool(taken)
+
+
+@contextmanager
+def lease(import_id: int, run_id: int) -> Iterator[None]:
+    """Hold the import's lease while the block runs (waiting for another run's end)."""
+    deadline = time.monotonic() + _setting("IMPORT_LEASE_WAIT_SECONDS")
+    while not _take(import_id, run_id):
+        if time.monotonic() > deadline:
+            raise Conflict("Another run on this import has not ended; try again later.")
+        time.sleep(0.2)
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.execute(update(DataImport).where(
+            DataImport.id == import_id, DataImport.lock_run_id == run_id)
+            .values(lock_run_id=None, locked_at=None))
+        db.session.commit()
+
+
+def import_files(ctx, import_id: int, file_ids: list[int]) -> dict:
+    """Stage the files, then validate every row that is yet to validate."""
+    with lease(import_id, ctx.run.id):
+        data_import = get_or_404(DataImport, import_id, right="write")
+        files = db.session.scalars(select(ImportFile).where(
+            ImportFile.import_id == import_id, ImportFile.id.in_(file_ids))
+            .order_by(ImportFile.id)).all()
+        staged, refused = 0, {}
+        for done, record in enumerate(files):
+            def progress(rows, done=done, record=record):
+                ctx.progress(80 * done / len(files), f"{record.name}: {rows} rows staged")
+
+            staged += reupload.take_file(data_import, record, progress=progress)
+            if record.state == "refused":
+                refused[record.name] = record.message
+            ctx.progress(80 * (done + 1) / len(files), f"{record.name}: {record.rows} rows")
+        ctx.progress(85, "Validating")
+        counts = validation.validate(data_import)
+        ctx.progress(100, _summary(staged, counts, refused))
+        return {"staged": staged, "refused": refused, "counts": counts}
+
+
+def validate_rows(ctx, import_id: int) -> dict:
+    """Validate every row that is yet to validate."""
+    with lease(import_id, ctx.run.id):
+        data_import = get_or_404(DataImport, import_id, right="write")
+        return {"counts": validation.validate(data_import)}
+
+
+def publish_rows(ctx, import_id: int, row_ids: list[int] | None = None) -> dict:
+    """Publish the ready rows (or the chosen ones)."""
+    with lease(import_id, ctx.run.id):
+        data_import = get_or_404(DataImport, import_id, right="write")
+        batch = publishing.publish(data_import, row_ids)
+        result = {name: getattr(batch, name)
+                  for name in ("inserted", "updated", "unchanged", "failed")}
+        ctx.progress(100, ", ".join(f"{count} {name}" for name, count in result.items()))
+        return {"batch_id": batch.id, **result}
+
+
+def _summary(staged: int, counts: dict[str, int], refused: dict[str, str]) -> str:
+    parts = [f"{staged} rows staged", f"{counts.get('ready', 0)} ready to publish",
+             f"{counts.get('needs_attention', 0)} need attention"]
+    if refused:
+        parts.append(f"refused: {', '.join(refused)}")
+    return "; ".join(parts)
+
+
+JOBS = [
+    Job("dataimport_import", "Import files into staging", import_files,
+        description="Stages uploaded XLSX files and validates their rows."),
+    Job("dataimport_validate", "Validate staging rows", validate_rows,
+        description="Validates the rows that are yet to validate."),
+    Job("dataimport_publish", "Publish staging rows", publish_rows,
+        description="Publishes ready rows to the import target."),
+]

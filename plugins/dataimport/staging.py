@@ -1,0 +1,247 @@
+"""Imports and staging: the import of a task, its files, and their rows in staging.
+
+Files are stored under the instance folder and read a chunk at a time; every chunk goes to
+the staging table in one bulk statement. Rows hold JSON-safe values: dates as ISO text,
+error cells as ``{"error": "#N/A"}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select
+from werkzeug.utils import secure_filename
+
+from onward import (
+    Conflict,
+    ImportTarget,
+    NotFound,
+    ValidationFailed,
+    db,
+    require,
+    utcnow,
+)
+from onward.plugins.dataimport.mapping import ColumnMap, Matching, columns_for
+from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
+from onward.plugins.dataimport.reader import workbook
+from onward.plugins.dataimport.reader.cells import CellError
+from onward.plugins.onboarding.models import CaseTask
+
+#: settings (``ONWARD_IMPORT_…``) and their defaults
+SETTINGS = {"IMPORT_MAX_BYTES": 25 * 1024 * 1024, "IMPORT_CHUNK_ROWS": 5000}
+#: a natural key longer than this is cut (it only finds duplicates)
+KEY_LENGTH = 255
+
+
+def setting(name: str) -> Any:
+    """A data import setting."""
+    return current_app.config.get(name, SETTINGS[name])
+
+
+def target_of(key: str) -> ImportTarget:
+    """The registered import target ``key``."""
+    targets = current_app.extensions["onward"].registries.import_targets
+    if key not in targets:
+        message = f"No import target {key!r}; use one of: {', '.join(targets)}."
+        raise ValidationFailed(message, fields={"target": [message]})
+    return targets[key]
+
+
+def import_of_task(task: CaseTask, target: str | None = None) -> DataImport:
+    """The import of ``task`` (made on first use for ``target``)."""
+    found = db.session.scalar(select(DataImport).where(DataImport.task_id == task.id))
+    if found is not None:
+        if target and target != found.target:
+            raise Conflict(f"Task {task.number} imports {found.target}, not {target}.")
+        return found
+    if not target:
+        message = f"Task {task.number} has no import yet: name its target."
+        raise ValidationFailed(message, fields={"target": [message]})
+    target_of(target)
+    data_import = DataImport(task_id=task.id, target=target, account_id=task.account_id,
+                             domain_id=task.domain_id)
+    require("create", data_import)
+    db.session.add(data_import)
+    db.session.flush()
+    return data_import
+
+
+def uploads_folder() -> Path:
+    """Where uploaded files are kept (made when missing)."""
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def add_file(data_import: DataImport, name: str, stream: IO[bytes]) -> ImportFile:
+    """Keep an uploaded file of ``data_import`` (size-limited; checked when imported)."""
+    record = ImportFile(import_id=data_import.id, account_id=data_import.account_id,
+                        domain_id=data_import.domain_id,
+                        name=secure_filename(name) or "upload.xlsx")
+    require("create", record)
+    limit = setting("IMPORT_MAX_BYTES")
+    stored = f"{uuid.uuid4().hex}.xlsx"
+    digest, size = hashlib.sha256(), 0
+    path = uploads_folder() / stored
+    with path.open("wb") as out:
+        while block := stream.read(1 << 16):
+            size += len(block)
+            if size > limit:
+                out.close()
+                path.unlink()
+                message = (f"{record.name} is larger than the limit of "
+                           f"{limit // (1024 * 1024)} MB.")
+                raise ValidationFailed(message, fields={"file": [message]})
+            digest.update(block)
+            out.write(block)
+    record.size, record.sha256, record.path = size, digest.hexdigest(), stored
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def file_path(record: ImportFile) -> Path:
+    """The stored bytes of ``record``."""
+    return uploads_folder() / record.path
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, CellError):
+        return {"error": value.code}
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return value
+
+
+def natural_key(values: dict[str, Any], fields: tuple[str, ...]) -> str:
+    """The natural key's values as one text (case and spaces ignored), for SQL checks."""
+    parts = []
+    for name in fields:
+        value = values.get(name)
+        parts.append("" if value is None else " ".join(str(value).split()).casefold())
+    return "\x1f".join(parts)[:KEY_LENGTH]
+
+
+def _column_problems(matching: Matching) -> str:
+    problems = [f"column {label!r} matches no field"
+                + (f" (did you mean {' or '.join(repr(h) for h in hints)}?)" if hints else "")
+                for label, hints in matching.unmatched.items()]
+    problems += [f"no column holds the required field {title!r}" for title in matching.missing]
+    return "; ".join(problems)
+
+
+def stage_file(data_import: DataImport, record: ImportFile, *,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Read ``record`` into staging; returns the number of rows staged.
+
+    ``progress(rows so far)`` is called after each chunk (a job commits there).
+
+    A file that is not a readable XLSX table, or has a column that matches no field, or
+    lacks a required field's column, stages nothing: the file is marked ``refused`` and
+    its ``message`` says why (the file itself stays, so nothing is lost).
+    """
+    require("write", data_import)
+    target = target_of(data_import.target)
+    stored = data_import.source.columns if data_import.source else None
+    try:
+        staged = _stage(data_import, record, target, stored, progress)
+    except ValidationFailed as refused:  # damage found part-way: take back what was staged
+        db.session.execute(delete(StagingRow).where(StagingRow.file_id == record.id))
+        record.state, record.rows, record.message = "refused", 0, refused.message
+        data_import.state = "loaded" if status_counts(data_import) else "not_loaded"
+        db.session.flush()
+        return 0
+    record.state, record.rows, record.message = "imported", staged, ""
+    data_import.state = "loaded"
+    db.session.flush()
+    return staged
+
+
+def _stage(data_import, record, target, stored, progress) -> int:
+    with workbook.read(file_path(record), chunk_size=setting("IMPORT_CHUNK_ROWS")) as table:
+        matching = columns_for(stored, target, table.headers)
+        problems = _column_problems(matching)
+        if problems:
+            raise ValidationFailed(f"{record.name}: {problems}.")
+        mapped = [(index, column) for index, column in enumerate(matching.columns)
+                  if column.field]
+        data_import.state = "loading"
+        staged = 0
+        for chunk in table.chunks():
+            staged += _insert_chunk(data_import, record, target, mapped, chunk)
+            if progress:
+                progress(staged)
+    return staged
+
+
+def _insert_chunk(data_import: DataImport, record: ImportFile, target: ImportTarget,
+                  mapped: list[tuple[int, ColumnMap]], chunk) -> int:
+    now = utcnow()
+    rows = []
+    for row in chunk:
+        values = {column.field: _json_value(column.apply(row.values[index]))
+                  for index, column in mapped}
+        rows.append({"import_id": data_import.id, "file_id": record.id,
+                     "account_id": data_import.account_id, "domain_id": data_import.domain_id,
+                     "row_number": row.number, "values": values,
+                     "natural_key": natural_key(values, target.natural_key),
+                     "status": "yet_to_validate", "problems": [], "created_at": now})
+    if rows:
+        db.session.execute(insert(StagingRow), rows)
+    return len(rows)
+
+
+def edit_row(row: StagingRow, values: dict[str, Any]) -> StagingRow:
+    """Change cells of a staging row; it goes back to *Yet to validate*."""
+    require("write", row)
+    if row.status == "published":
+        raise Conflict(f"Row {row.row_number} is published; change the record itself.")
+    target = target_of(db.session.get(DataImport, row.import_id).target)
+    known = {item.name for item in target.fields}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        message = f"{target.label} has no field {unknown[0]!r}."
+        raise ValidationFailed(message, fields={unknown[0]: [message]})
+    row.values = {**row.values, **{name: _json_value(value) for name, value in values.items()}}
+    row.natural_key = natural_key(row.values, target.natural_key)
+    row.status, row.problems = "yet_to_validate", []
+    db.session.flush()
+    return row
+
+
+def restart(data_import: DataImport) -> int:
+    """Clear every staging row of the import (published records stay); returns how many."""
+    require("write", data_import)
+    require("delete", StagingRow)  # agents only: customers fix rows, never clear them
+    cleared = db.session.execute(delete(StagingRow).where(
+        StagingRow.import_id == data_import.id)).rowcount
+    for record in data_import.files:
+        if record.state != "backup":
+            record.state, record.rows = "uploaded", 0
+    data_import.state = "not_loaded"
+    db.session.flush()
+    return cleared
+
+
+def status_counts(data_import: DataImport) -> dict[str, int]:
+    """How many staging rows are in each status (an SQL aggregate)."""
+    rows = db.session.execute(
+        select(StagingRow.status, func.count()).where(StagingRow.import_id == data_import.id)
+        .group_by(StagingRow.status))
+    return dict(rows.all())
+
+
+def get_row(data_import: DataImport, row_id: int) -> StagingRow:
+    """A staging row of ``data_import`` (404 when it is another import's)."""
+    row = db.session.get(StagingRow, row_id)
+    if row is None or row.import_id != data_import.id:
+        raise NotFound(f"No row {row_id} in this import.")
+    return row

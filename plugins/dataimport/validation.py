@@ -1,0 +1,338 @@
+"""Validation: sorts staging rows into Ready to publish and Needs attention.
+
+The checks of a target are compiled once per run (:func:`plan_for`): each field gets a
+converter from its type (and from the *data validation assist* rules an admin added), and
+the record validators plugins registered run on whole rows. Rows are validated a chunk at
+a time, column by column; references are looked up once per chunk; the statuses go back
+in one bulk statement. Every problem names the column and says what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from onward import Domain, ImportField, ImportReference, ImportTarget, db, require
+from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
+from onward.plugins.dataimport.staging import setting, target_of
+
+#: a converter takes a cell's value and gives (the value to publish, a problem or None)
+Converter = Callable[[Any], tuple[Any, str | None]]
+
+TRUE = {"true", "yes", "y", "1", "x"}
+FALSE = {"false", "no", "n", "0", ""}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _string(max_length: int | None) -> Converter:
+    def convert(value):
+        text = _text(value)
+        if max_length and len(text) > max_length:
+            return text, f"is {len(text)} characters long; at most {max_length} fit"
+        return text, None
+    return convert
+
+
+def _email(max_length: int | None) -> Converter:
+    as_string = _string(max_length)
+
+    def convert(value):
+        text, problem = as_string(value)
+        if problem is None and not EMAIL.match(text):
+            problem = f"{text!r} is not an email address"
+        return text.lower(), problem
+    return convert
+
+
+def _integer(value):
+    if isinstance(value, bool):
+        return value, f"{value} is not a whole number"
+    if isinstance(value, int):
+        return value, None
+    if isinstance(value, float) and value.is_integer():
+        return int(value), None
+    try:
+        return int(_text(value).replace(",", "").strip()), None
+    except ValueError:
+        return value, f"{value!r} is not a whole number"
+
+
+def _decimal(value):
+    if isinstance(value, bool):
+        return value, f"{value} is not a number"
+    if isinstance(value, int | float):
+        return value, None
+    try:
+        return float(Decimal(_text(value).replace(",", "").strip())), None
+    except InvalidOperation:
+        return value, f"{value!r} is not a number"
+
+
+def _boolean(value):
+    if isinstance(value, bool):
+        return value, None
+    text = _text(value).strip().casefold()
+    if text in TRUE:
+        return True, None
+    if text in FALSE:
+        return False, None
+    return value, f"{value!r} is not yes or no (use true/false, yes/no or 1/0)"
+
+
+def _moment(kind: str, date_format: str) -> Converter:
+    example = dt.date(2031, 5, 30).strftime(date_format or "%Y-%m-%d")
+
+    def convert(value):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value, (f"{value} is a number, not a {kind}: format the column as dates "
+                           f"or write it like {example}")
+        text = _text(value).strip()
+        try:
+            if date_format:
+                moment = dt.datetime.strptime(text, date_format)
+            else:
+                moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return value, f"{value!r} is not a {kind} like {example}"
+        return (moment.date() if kind == "date" else moment), None
+    return convert
+
+
+def _choice(choices: dict[str, str]) -> Converter:
+    lookup = {key.casefold(): key for key in choices}
+    lookup.update({label.casefold(): key for key, label in choices.items()})
+
+    def convert(value):
+        key = lookup.get(_text(value).strip().casefold())
+        if key is None:
+            return value, f"{value!r} is not one of: {', '.join(choices.values())}"
+        return key, None
+    return convert
+
+
+def base_converter(item: ImportField, options: dict[str, Any] | None = None) -> Converter:
+    """The converter of ``item``'s type; ``options`` may give a date ``format``."""
+    options = options or {}
+    kind = item.type
+    if kind in ("string", "text"):
+        return _string(options.get("max_length") or item.max_length)
+    if kind == "email":
+        return _email(item.max_length)
+    if kind == "integer":
+        return _integer
+    if kind == "decimal":
+        return _decimal
+    if kind == "boolean":
+        return _boolean
+    if kind in ("date", "datetime"):
+        return _moment(kind, options.get("format", ""))
+    if kind == "choice":
+        return _choice(dict(item.choices))
+    return _string(None)  # references: the name is looked up per chunk
+
+
+@dataclass
+class FieldPlan:
+    """How one field is checked."""
+
+    field: ImportField
+    convert: Converter
+    required: bool
+    #: extra checks from plugins' field validators: value -> problem or None
+    extra: list[Callable[[Any], str | None]] = field(default_factory=list)
+    #: a reference rule's table and field the value must name (the value stays as it is)
+    exists_in: ImportReference | None = None
+
+    @property
+    def lookup(self) -> ImportReference | None:
+        """Where the values are looked up, if anywhere."""
+        return self.field.reference or self.exists_in
+
+
+@dataclass
+class Plan:
+    """The compiled checks of one import run."""
+
+    target: ImportTarget
+    fields: list[FieldPlan]
+    #: record validators: (label, func(values, data_import) -> problem or None)
+    records: list[tuple[str, Callable[..., str | None]]]
+
+
+_FIELD_RULE_TYPES = {"date": "date", "datetime": "datetime", "boolean": "boolean",
+                     "number": "decimal", "max_length": "string"}
+
+
+def plan_for(data_import: DataImport) -> Plan:
+    """Compile the checks of ``data_import``'s target: its fields and the active rules."""
+    target = target_of(data_import.target)
+    rules = db.session.scalars(select(ValidationRule).where(
+        ValidationRule.target == target.key, ValidationRule.active.is_(True),
+        ValidationRule.domain_id.in_(_domain_chain(data_import.domain_id)))).all()
+    validators = current_app.extensions["onward"].registries.validators
+    plans = {item.name: FieldPlan(item, base_converter(item), item.required)
+             for item in target.fields}
+    records: list[tuple[str, Callable[..., str | None]]] = []
+    for rule in rules:
+        if rule.level == "record":
+            if rule.kind in validators:
+                records.append((validators[rule.kind].label, validators[rule.kind].func))
+            continue
+        plan = plans.get(rule.field or "")
+        if plan is None:
+            continue
+        plan.required = plan.required or rule.mandatory
+        if rule.kind in _FIELD_RULE_TYPES:
+            typed = ImportField(plan.field.name, _FIELD_RULE_TYPES[rule.kind],
+                                max_length=plan.field.max_length)
+            plan.convert = base_converter(typed, rule.options)
+        elif rule.kind == "choice":
+            listed = rule.options.get("choices")
+            plan.convert = _choice({c: c for c in listed} if listed
+                                   else dict(plan.field.choices))
+        elif rule.kind == "reference":
+            plan.exists_in = ImportReference(_model_of(rule.options["table"]),
+                                             rule.options["field"])
+        elif rule.kind in validators and validators[rule.kind].kind == "field":
+            func, options = validators[rule.kind].func, dict(rule.options)
+            plan.extra.append(lambda value, f=func, o=options: f(value, o))
+    return Plan(target, list(plans.values()), records)
+
+
+def _model_of(table: str) -> type:
+    """The model class of ``table`` (a reference rule names a table)."""
+    for mapper in db.Model.registry.mappers:
+        if getattr(mapper.class_, "__tablename__", None) == table:
+            return mapper.class_
+    raise KeyError(table)
+
+
+def _domain_chain(domain_id: int) -> list[int]:
+    """``domain_id`` and the domains above it."""
+    chain: list[int] = []
+    while domain_id is not None and domain_id not in chain:
+        chain.append(domain_id)
+        domain_id = db.session.scalar(select(Domain.parent_id).where(Domain.id == domain_id))
+    return chain
+
+
+def lookup_references(reference: ImportReference, names: Iterable[str],
+                      data_import: DataImport) -> dict[str, int]:
+    """``{casefolded name: id}`` of the referenced records named in one chunk."""
+    wanted = {str(name).strip().casefold() for name in names if name not in (None, "")}
+    if not wanted:
+        return {}
+    model = reference.model
+    column = getattr(model, reference.field)
+    stmt = select(column, model.id).where(func.lower(column).in_(wanted))
+    if hasattr(model, "__account_column__") and model.__account_column__ != "id":
+        stmt = stmt.where(getattr(model, model.__account_column__) == data_import.account_id)
+    elif hasattr(model, "domain_id"):
+        stmt = stmt.where(model.domain_id.in_(_domain_chain(data_import.domain_id)))
+    return {str(name).strip().casefold(): record_id for name, record_id in db.session.execute(stmt)}
+
+
+def check_values(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], list[list[dict[str, str]]]]:
+    """Convert and check a chunk of rows' values column by column.
+
+    Returns the converted values and the problems of each row.
+    """
+    converted: list[dict[str, Any]] = [{} for _ in rows]
+    problems: list[list[dict[str, str]]] = [[] for _ in rows]
+
+    def problem(index: int, item: ImportField, message: str) -> None:
+        problems[index].append({"field": item.name, "column": item.title,
+                                "message": f"{item.title}: {message}."})
+
+    for field_plan in plan.fields:
+        item = field_plan.field
+        column = [row.get(item.name) for row in rows]
+        reference = field_plan.lookup
+        ids = (lookup_references(reference, (v for v in column if not isinstance(v, dict)),
+                                 data_import) if reference else None)
+        for index, value in enumerate(column):
+            if isinstance(value, dict) and "error" in value:
+                problem(index, item, f"the cell shows the error {value['error']} instead of "
+                                     "a value")
+                continue
+            if value is None or value == "":
+                if field_plan.required:
+                    problem(index, item, "a value is required")
+                converted[index][item.name] = None
+                continue
+            result, message = field_plan.convert(value)
+            if message is None and ids is not None:
+                found = ids.get(str(value).strip().casefold())
+                if found is None:
+                    message = (f"no {reference.model.__name__.removeprefix('Onboarding')} "
+                               f"named {value!r} (by {reference.field}) in this account")
+                elif item.reference:  # a reference field stores the id it names
+                    result = found
+            for extra in field_plan.extra:
+                message = message or extra(value)
+            if message:
+                problem(index, item, message)
+            converted[index][item.name] = result
+    for index, row in enumerate(rows):
+        for label, check in plan.records:
+            outcome = check(row, data_import)
+            if outcome is False or isinstance(outcome, str):
+                problems[index].append({"field": "", "column": "",
+                                        "message": outcome if isinstance(outcome, str)
+                                        else f"{label}: the row does not pass."})
+    return converted, problems
+
+
+def _duplicates(data_import: DataImport) -> dict[str, int]:
+    """Natural keys that occur more than once in the import -> the first row's number."""
+    stmt = (select(StagingRow.natural_key, func.min(StagingRow.row_number))
+            .where(StagingRow.import_id == data_import.id, StagingRow.natural_key != "")
+            .group_by(StagingRow.natural_key).having(func.count() > 1))
+    return dict(db.session.execute(stmt).all())
+
+
+def validate(data_import: DataImport) -> dict[str, int]:
+    """Validate every *Yet to validate* row; returns the counts per status afterwards."""
+    require("write", data_import)
+    plan = plan_for(data_import)
+    key_titles = " and ".join(plan.target.field(name).title for name in plan.target.natural_key)
+    duplicates = _duplicates(data_import)
+    data_import.state = "validating"
+    last_id, size = 0, setting("IMPORT_CHUNK_ROWS")
+    while True:
+        chunk = db.session.execute(
+            select(StagingRow.id, StagingRow.row_number, StagingRow.values,
+                   StagingRow.natural_key)
+            .where(StagingRow.import_id == data_import.id, StagingRow.id > last_id,
+                   StagingRow.status == "yet_to_validate")
+            .order_by(StagingRow.id).limit(size)).all()
+        if not chunk:
+            break
+        last_id = chunk[-1].id
+        _, problems = check_values(plan, data_import, [row.values for row in chunk])
+        for row, found in zip(chunk, problems, strict=True):
+            first = duplicates.get(row.natural_key)
+            if first is not None and first != row.row_number:
+                found.append({"field": plan.target.natural_key[0], "column": key_titles,
+                              "message": f"{key_titles}: the same as row {first}; each "
+                                         "record once."})
+        db.session.execute(update(StagingRow), [
+            {"id": row.id, "status": "needs_attention" if found else "ready",
+             "problems": found} for row, found in zip(chunk, problems, strict=True)])
+    data_import.state = "validated"
+    db.session.flush()
+    from onward.plugins.dataimport.staging import status_counts
+
+    return status_counts(data_import)

@@ -1,0 +1,281 @@
+"""Stage, validate, fix, publish and undo: the import pipeline's services."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from onward import SYSTEM, acting_as, db
+from onward.plugins.dataimport import publish, staging, validation
+from onward.plugins.dataimport.models import (
+    ImportFile,
+    PublishBatch,
+    StagingRow,
+    ValidationRule,
+)
+from onward.plugins.onboarding.customer_data import OnboardingLocation, OnboardingProduct
+from onward.plugins.onboarding.models import CaseTask
+
+from .workbooks import openpyxl_workbook
+
+HEADER = ["Name", "Street", "City", "Country", "Latitude"]
+
+
+@pytest.fixture
+def xlsx(tmp_path):
+    """Write a one-sheet workbook of ``rows`` under ``HEADER`` (or ``header``)."""
+
+    def make(rows, header=HEADER, name="locations.xlsx"):
+        return openpyxl_workbook(tmp_path / name, {"Locations": [header, *rows]})
+
+    return make
+
+
+@pytest.fixture
+def run(app, task_id):
+    """Run ``step(data_import, *args)`` as the system in one transaction; returns its result."""
+
+    def call(step, *args, target="locations", **kwargs):
+        with app.app_context(), acting_as(SYSTEM):
+            task = db.session.get(CaseTask, task_id)
+            data_import = staging.import_of_task(task, target)
+            result = step(data_import, *args, **kwargs)
+            db.session.commit()
+            return result
+
+    return call
+
+
+def upload(data_import, path):
+    with open(path, "rb") as stream:
+        record = staging.add_file(data_import, path.name, stream)
+    return staging.stage_file(data_import, record)
+
+
+def rows_of(app, task_id):
+    with app.app_context():
+        return {row.row_number: (row.status, [p["message"] for p in row.problems], row.values)
+                for row in db.session.scalars(select(StagingRow).order_by(StagingRow.id))}
+
+
+def test_rows_go_to_staging_with_their_excel_row_numbers(app, task_id, run, xlsx):
+    path = xlsx([["HQ", " 1 Main St ", "Santa Clara", "US", 37.35],
+                 ["Depot", None, "Austin", "US", None]])
+    assert run(upload, path) == 2
+    rows = rows_of(app, task_id)
+    assert rows[2] == ("yet_to_validate", [], {"name": "HQ", "street": "1 Main St",
+                                               "city": "Santa Clara", "country": "US",
+                                               "latitude": 37.35})
+    assert rows[3][2]["street"] is None  # a blank cell is no value
+    assert run(staging.status_counts) == {"yet_to_validate": 2}
+
+
+def files_of(app):
+    with app.app_context():
+        return [(f.name, f.state, f.message) for f in db.session.scalars(select(ImportFile))]
+
+
+def test_a_column_that_matches_no_field_refuses_the_file(app, task_id, run, xlsx):
+    path = xlsx([["HQ", "Santa Clara"]], header=["Name", "Cty"])
+    assert run(upload, path) == 0
+    assert rows_of(app, task_id) == {}
+    assert files_of(app) == [("locations.xlsx", "refused", "locations.xlsx: column 'Cty' "
+                              "matches no field (did you mean 'City' or 'Country'?).")]
+
+
+def test_validation_sorts_rows_and_names_column_and_problem(app, task_id, run, xlsx):
+    path = xlsx([["HQ", "1 Main St", "Santa Clara", "US", 37.35],
+                 [None, "2 Side St", "Austin", "US", "north"],
+                 ["hq", "", "Reno", "US", None],
+                 ["Depot", "x" * 300, "Reno", "US", 1]])
+    run(upload, path)
+    counts = run(validation.validate)
+    assert counts == {"ready": 1, "needs_attention": 3}
+    rows = rows_of(app, task_id)
+    assert rows[2][0] == "ready"
+    assert rows[3][1] == ["Name: a value is required.", "Latitude: 'north' is not a number."]
+    assert rows[4][1] == ["Name: the same as row 2; each record once."]
+    assert rows[5][1] == ["Street: is 300 characters long; at most 255 fit."]
+
+
+def test_a_fixed_row_returns_to_yet_to_validate_and_passes(app, task_id, run, xlsx):
+    run(upload, xlsx([["HQ", "1 Main St", "Santa Clara", "US", "north"]]))
+    run(validation.validate)
+
+    def fix(data_import):
+        row = db.session.scalars(select(StagingRow)).one()
+        return staging.edit_row(row, {"latitude": "37.35"}).status
+
+    assert run(fix) == "yet_to_validate"
+    assert run(validation.validate) == {"ready": 1}
+
+
+def test_publish_inserts_updates_and_counts_unchanged(app, task_id, run, xlsx, account):
+    run(upload, xlsx([["HQ", "1 Main St", "Santa Clara", "US", 37.35],
+                      ["Depot", "9 Dock Rd", "Austin", "US", None]]))
+    run(validation.validate)
+    first = run(lambda di: publish.publish(di).id)
+    run(staging.restart)
+    run(upload, xlsx([["hq", "1 Main St", "San Jose", "US", 37.35],
+                      ["Depot", "9 Dock Rd", "Austin", "US", None],
+                      ["Store", "5 Mall Way", "Reno", "US", None]], name="again.xlsx"))
+    run(validation.validate)
+    second = run(lambda di: publish.publish(di).id)
+    with app.app_context():
+        batches = [db.session.get(PublishBatch, first), db.session.get(PublishBatch, second)]
+        counts = [(b.inserted, b.updated, b.unchanged, b.failed) for b in batches]
+        stored = db.session.scalars(select(OnboardingLocation)).all()
+        locations = {location.name: location.city for location in stored}
+        assert {location.account_id for location in stored} == {account}
+    assert counts == [(2, 0, 0, 0), (1, 1, 1, 0)]
+    assert locations == {"HQ": "San Jose", "Depot": "Austin", "Store": "Reno"}
+
+
+def test_undo_takes_a_batch_back(app, task_id, run, xlsx):
+    run(upload, xlsx([["HQ", "1 Main St", "Santa Clara", "US", None]]))
+    run(validation.validate)
+    run(publish.publish)
+    run(staging.restart)
+    run(upload, xlsx([["HQ", "1 Main St", "San Jose", "US", None],
+                      ["Depot", "9 Dock Rd", "Austin", "US", None]], name="second.xlsx"))
+    run(validation.validate)
+    batch_id = run(lambda di: publish.publish(di).id)
+
+    def undo(data_import):
+        publish.undo(db.session.get(PublishBatch, batch_id))
+        return staging.status_counts(data_import)
+
+    assert run(undo) == {"ready": 2}
+    with app.app_context():
+        assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} == {
+            "HQ": "Santa Clara"}
+
+
+def test_references_are_looked_up_in_the_account_and_catalogue(app, task_id, run, tmp_path,
+                                                                account):
+    from onward.plugins.onboarding.customer_services import create_product
+
+    with app.app_context(), acting_as(SYSTEM):
+        create_product({"name": "Router X1", "domain_id": 1})
+        db.session.commit()
+    header = ["Name", "Product", "Quantity", "Purchase date"]
+    path = openpyxl_workbook(tmp_path / "sold.xlsx", {"Sold": [
+        header, ["Routers", "router x1", 3, dt.date(2031, 1, 2)],
+        ["Ghosts", "Ghost 9", 1, "02/01/2031"]]})
+    run(upload, path, target="sold_products")
+    assert run(validation.validate, target="sold_products") == {"ready": 1,
+                                                                 "needs_attention": 1}
+    rows = rows_of(app, task_id)
+    assert rows[3][1] == ["Product: no Product named 'Ghost 9' (by name) in this account.",
+                          "Purchase date: '02/01/2031' is not a date like 2031-05-30."]
+    batch = run(lambda di: publish.publish(di).inserted, target="sold_products")
+    assert batch == 1
+    with app.app_context():
+        product = db.session.scalars(select(OnboardingProduct)).one()
+        from onward.plugins.onboarding.customer_data import OnboardingSoldProduct
+
+        sold = db.session.scalars(select(OnboardingSoldProduct)).one()
+        assert (sold.product_id, sold.quantity, sold.purchase_date) == (
+            product.id, 3, dt.date(2031, 1, 2))
+
+
+def test_a_date_rule_with_a_format_reads_text_dates(app, task_id, run, tmp_path):
+    from onward.plugins.onboarding.customer_services import create_product
+
+    with app.app_context(), acting_as(SYSTEM):
+        create_product({"name": "Router X1", "domain_id": 1})
+        db.session.add(ValidationRule(target="sold_products", kind="date",
+                                      field="purchase_date", options={"format": "%d/%m/%Y"},
+                                      domain_id=1))
+        db.session.commit()
+    path = openpyxl_workbook(tmp_path / "sold.xlsx", {"Sold": [
+        ["Name", "Product", "Purchase date"], ["Routers", "Router X1", "02/01/2031"]]})
+    run(upload, path, target="sold_products")
+    assert run(validation.validate, target="sold_products") == {"ready": 1}
+
+
+def test_the_seeds_account_check_is_a_record_rule(app, task_id, run, xlsx):
+    with app.app_context():
+        db.session.add(ValidationRule(target="locations", level="record",
+                                      kind="dataimport_account_matches_case", domain_id=1))
+        db.session.commit()
+    run(upload, xlsx([["HQ", "Genixify"], ["Depot", "Contoso"]], header=["Name", "Company"]))
+    assert run(validation.validate) == {"ready": 1, "needs_attention": 1}
+    assert rows_of(app, task_id)[3][1] == [
+        "Account: 'Contoso' is not the case's account (Genixify)."]
+
+
+def test_a_refused_file_is_kept_with_its_reason_and_stages_nothing(app, task_id, run,
+                                                                   tmp_path):
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("just text")
+    assert run(upload, bad) == 0
+    assert rows_of(app, task_id) == {}
+    [(name, state, message)] = files_of(app)
+    assert (name, state) == ("notes.xlsx", "refused") and message
+
+
+def test_a_row_the_targets_rules_refuse_fails_alone(app, task_id, run, tmp_path):
+    path = openpyxl_workbook(tmp_path / "contracts.xlsx", {"Contracts": [
+        ["Short description", "Starts", "Ends", "State"],
+        ["Support 2031", dt.date(2031, 1, 1), dt.date(2031, 12, 31), "Active"],
+        ["Backwards", dt.date(2031, 6, 1), dt.date(2031, 1, 1), "active"],
+        ["Support 2032", dt.date(2032, 1, 1), None, "draft"]]})
+    run(upload, path, target="contracts")
+    assert run(validation.validate, target="contracts") == {"ready": 3}
+    counts = run(lambda di: (lambda b: (b.inserted, b.failed))(publish.publish(di)),
+                 target="contracts")
+    assert counts == (2, 1)
+    rows = rows_of(app, task_id)
+    assert rows[3][0] == "needs_attention"
+    assert rows[3][1] == ["A contract cannot end (2031-01-01) before it starts (2031-06-01)."]
+    assert (rows[2][0], rows[4][0]) == ("published", "published")
+
+
+def test_the_tasks_customer_fixes_and_validates_but_never_publishes(app, task_id, run, xlsx,
+                                                                    make_user, account):
+    from onward import AccessDenied, User
+
+    customer = make_user("customer", account=account)
+    with app.app_context():
+        task = db.session.get(CaseTask, task_id)
+        task.contact_id, task.visible_to_customer = customer, True
+        db.session.commit()
+    run(upload, xlsx([["HQ", "1 Main St", "Santa Clara", "US", "north"]]))
+    with app.app_context(), acting_as(db.session.get(User, customer)):
+        data_import = staging.import_of_task(db.session.get(CaseTask, task_id))
+        row = db.session.scalars(select(StagingRow)).one()
+        staging.edit_row(row, {"latitude": "37.35"})
+        assert validation.validate(data_import) == {"ready": 1}
+        for refused in (publish.publish, staging.restart):
+            with pytest.raises(AccessDenied):
+                refused(data_import)
+        db.session.rollback()
+
+
+def test_a_choice_rule_limits_a_text_field_to_its_list(app, task_id, run, xlsx):
+    with app.app_context():
+        db.session.add(ValidationRule(target="locations", kind="choice", field="country",
+                                      options={"choices": ["US", "CA"]}, domain_id=1))
+        db.session.commit()
+    run(upload, xlsx([["HQ", "1 Main St", "Austin", "us", None],
+                      ["Depot", "9 Dock Rd", "Paris", "FR", None]]))
+    assert run(validation.validate) == {"ready": 1, "needs_attention": 1}
+    assert rows_of(app, task_id)[3][1] == ["Country: 'FR' is not one of: US, CA."]
+
+
+def test_a_reference_rule_needs_the_value_to_name_a_record(app, task_id, run, xlsx, account):
+    from onward.plugins.onboarding.customer_services import create_record
+
+    with app.app_context(), acting_as(SYSTEM):
+        create_record(OnboardingLocation, account, {"name": "Austin"})
+        db.session.add(ValidationRule(target="locations", kind="reference", field="city",
+                                      options={"table": "onboarding_location",
+                                               "field": "name"}, domain_id=1))
+        db.session.commit()
+    run(upload, xlsx([["HQ", "1 Main St", "austin", "US", None],
+                      ["Depot", "9 Dock Rd", "Reno", "US", None]]))
+    assert run(validation.validate) == {"ready": 1, "needs_attention": 1}
+    rows = rows_of(app, task_id)
+    assert rows[3][1] == ["City: no Location named 'Reno' (by name) in this account."]
+    assert rows[2][2]["city"] == "austin"  # the value stays as typed
