@@ -28,10 +28,15 @@ def register_roles():
 @hookimpl
 def register_access_rules():
     """What customer users may read of core's records."""
+    from onward.core.jobs import JobRun
     from onward.core.models import Account, ApiToken, Domain, User
 
     return [
         FieldRule(Account, ("name", "active")),
+        # a customer follows the runs it started (an import, say); never their arguments,
+        # results or errors, which may name other records
+        FieldRule(JobRun, ("key", "label", "status", "progress", "message", "created_at",
+                           "started_at", "finished_at")),
         # a customer manages its own tokens, so it reads what it needs to tell them apart
         FieldRule(ApiToken, ("name", "prefix", "active", "created_at", "last_used_at",
                              "revoked_at")),

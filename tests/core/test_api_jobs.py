@@ -153,3 +153,18 @@ def test_readers_of_runs_follow_them_but_start_none(app, client, admin, make_use
     assert [item["id"] for item in client.get("/api/v1/jobs", headers=reader).json["items"]] == [
         run["id"]]
     assert _start(client, reader, times=1).status_code == 403
+
+
+def test_a_customer_follows_the_runs_it_started_but_sees_no_arguments_or_results(
+        app, client, make_user, make_account, api_headers):
+    from onward import acting_as, jobs
+    from onward.core.models import User
+
+    customer = make_user("exemplar_customer", account=make_account("Acme"))
+    with app.app_context(), acting_as(db.session.get(User, customer)):
+        run_id = jobs.enqueue("exemplar_count", times=2).id
+        db.session.commit()
+    shown = client.get(f"/api/v1/jobs/{run_id}", headers=api_headers(customer)).json
+    assert (shown["status"], shown["progress"], shown["message"]) == (
+        "succeeded", 100, "Counted 2 of 2")
+    assert not {"arguments", "result", "error", "requested_by_id"} & set(shown)
