@@ -20,11 +20,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import multiprocessing
+import os
 import random
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Boolean, Date, Integer, Numeric, String, Text, select
@@ -214,11 +217,38 @@ def measure(func, *args):
     return outcome
 
 
+@contextmanager
+def throwaway_postgres(server_url: str) -> Iterator[str]:
+    """A new database on the server of ``server_url``, dropped afterwards; yields its URL."""
+    import psycopg
+
+    name = f"onward_bench_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def database(kind: str, server_url: str | None, instance: str) -> Iterator[str]:
+    """The URL of a fresh database: SQLite in ``instance``, or a throw-away PostgreSQL one."""
+    if kind == "sqlite":
+        yield f"sqlite:///{instance}/bench.db"
+    else:
+        with throwaway_postgres(server_url) as url:
+            yield url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--bad", type=float, default=0.02, help="share of bad rows")
-    parser.add_argument("--postgres", help="also run on this PostgreSQL server URL")
+    parser.add_argument("--postgres", help="also run on this PostgreSQL server (a URL such "
+                        "as postgresql://root@127.0.0.1:5432/postgres; a throw-away database "
+                        "is made there)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive path")
     args = parser.parse_args()
     path = Path(tempfile.gettempdir()) / f"onward-import-bench-{args.rows}-{args.bad}.xlsx"
@@ -229,9 +259,8 @@ def main() -> None:
     print(f"{'bare calamine read':<28}{rows / seconds:>12,.0f} rows/s {seconds:>8.2f} s "
           f"{peak:>8.0f} MB peak")
     databases = [("sqlite", None)] + ([("postgresql", args.postgres)] if args.postgres else [])
-    for name, url in databases:
-        with tempfile.TemporaryDirectory() as instance:
-            url = url or f"sqlite:///{instance}/bench.db"
+    for name, server in databases:
+        with tempfile.TemporaryDirectory() as instance, database(name, server, instance) as url:
             _, times, peak_pipeline = measure(pipeline, path, url, Path(instance))
             phases = sum(times[phase] for phase in ("staging", "validate", "publish"))
             for phase in ("staging", "validate", "publish"):
