@@ -41,7 +41,7 @@ from onward import (
     scoped,
     utcnow,
 )
-from onward.plugins.dataimport import assist, schemas, staging
+from onward.plugins.dataimport import assist, exports, schemas, staging, templates
 from onward.plugins.dataimport.jobs import LEASE_SETTINGS
 from onward.plugins.dataimport.models import (
     ROW_STATUSES,
@@ -110,8 +110,11 @@ _run = schemas.ImportRunSchema()
 
 
 def _endpoint(rule: str, name: str, schema=None, *, method: str = "POST", status: int = 200,
-              spec: ListSpec | None = None) -> Callable:
-    """Route ``rule``; document its success ``schema`` (a page when ``spec``) and errors."""
+              spec: ListSpec | None = None, download: str | None = None) -> Callable:
+    """Route ``rule``; document its success ``schema`` (a page when ``spec``) and errors.
+
+    ``download`` (a content type) documents a file sent as an attachment instead.
+    """
     codes = (401, 403, 404, 422) if method == "GET" else (401, 403, 404, 409, 422)
 
     def decorate(view: Callable) -> Callable:
@@ -120,7 +123,12 @@ def _endpoint(rule: str, name: str, schema=None, *, method: str = "POST", status
             schema_ = schemas.page_schema(schema)
         else:
             schema_ = schema
-        if schema_ is None:
+        if download is not None:
+            view = blueprint.alt_response(
+                status, schema={"type": "string", "format": "binary"}, content_type=download,
+                description="The file, as an attachment (`Content-Disposition`)",
+                success=True)(view)
+        elif schema_ is None:
             view = blueprint.alt_response(status, description=HTTPStatus(status).phrase,
                                           success=True)(view)
         else:
@@ -256,6 +264,19 @@ def create_import(data: dict):
 
 
 # --- files -------------------------------------------------------------------------------
+
+
+@_endpoint(f"{IMPORT}/errors", "imports_errors", method="GET", download=exports.XLSX_TYPE)
+def download_errors(import_id: int):
+    """Download the rows that need attention.
+
+    An XLSX named ``<task number> needs attention.xlsx``: the target's columns after a
+    ``Row`` column (the staging row's id), each problem cell highlighted with the problem
+    as its comment. Fix it and upload it again: its rows go back to their staging rows.
+    """
+    data_import = _get_import(import_id)
+    return exports.xlsx_download(exports.errors_workbook(data_import),
+                                 exports.errors_file_name(data_import))
 
 
 @_endpoint(f"{IMPORT}/files", "files_list", schemas.ImportFileSchema, method="GET", spec=FILES)
@@ -524,3 +545,19 @@ def list_targets():
     require("read", DataImport)
     return schemas.ImportTargetSchema(many=True).dump(
         current_app.extensions["onward"].registries.import_targets.values())
+
+
+@_endpoint("/targets/<key>/template", "targets_template", method="GET",
+           download=exports.XLSX_TYPE)
+def download_template(key: str):
+    """Download the XLSX template of an import target.
+
+    Named after the target (``locations template.xlsx``): the data sheet with a column per
+    importable field, drop-down lists and date formats, and an instructions sheet.
+    """
+    require("read", DataImport)
+    target = current_app.extensions["onward"].registries.import_targets.get(key)
+    if target is None:
+        raise NotFound(f"No import target {key!r}.")
+    return exports.xlsx_download(templates.template_workbook(target),
+                                 exports.template_file_name(target))

@@ -105,11 +105,19 @@ def _stage(data_import: DataImport, records: list[ImportFile], progress) -> None
 
 
 def _phase(progress, name: str, total: int, work):
+    """Run ``work(advance)`` under a bar; ``advance(done, total)`` moves the bar."""
     bar = progress.add_task(name, total=total) if progress else None
-    result = work()
+
+    def advance(done: int, of: int) -> None:
+        nonlocal total
+        total = of
+        if progress:
+            progress.update(bar, completed=done, total=of)
+
+    result = work(advance)
     db.session.commit()
     if progress:
-        progress.update(bar, completed=total)
+        progress.update(bar, completed=total, total=total)
     return result
 
 
@@ -159,11 +167,11 @@ def run(files, case_number, target, and_publish, as_json):
             _stage(data_import, records, progress)
             pending = staging.status_counts(data_import).get("yet_to_validate", 0)
             counts = _phase(progress, "Validating", pending,
-                            lambda: validation.validate(data_import))
+                            lambda advance: validation.validate(data_import, advance))
             batch = None
             if and_publish:
                 batch = _phase(progress, "Publishing", counts.get("ready", 0),
-                               lambda: publishing.publish(data_import))
+                               lambda _advance: publishing.publish(data_import))
                 counts = staging.status_counts(data_import)
     refused = {r.name: r.message for r in records if r.state == "refused"}
     summary = {"task": task.number, "target": target, "files": [_file_row(r) for r in records],

@@ -13,16 +13,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from flask import Response, send_file
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
-from onward import ImportField, db, require
+from onward import ImportField, ImportTarget, db, require
 from onward.plugins.dataimport.models import DataImport, StagingRow
 from onward.plugins.dataimport.staging import setting, target_of
 from onward.plugins.dataimport.templates import (
@@ -41,6 +43,9 @@ ROW_COLUMN = "Row"
 PROBLEMS_COLUMN = "Problems"
 PROBLEM_FILL = PatternFill("solid", fgColor="FFC7CE")
 ROW_FILL = PatternFill("solid", fgColor="EDEDED")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: what a download's file name keeps: letters, digits, spaces and ``.()-_``
+_UNSAFE = re.compile(r"[^\w .()-]+")
 
 
 def formula_like(value: Any) -> bool:
@@ -164,3 +169,28 @@ def _mark_problems(sheet, number: int, problems: list[dict[str, str]],
         cell = sheet.cell(row=number, column=column)
         cell.fill = PROBLEM_FILL
         cell.comment = Comment("\n".join(messages), AUTHOR, width=300, height=120)
+
+
+def safe_file_name(stem: str, suffix: str = ".xlsx") -> str:
+    """``stem`` + ``suffix`` as a download's name: no separators, quotes or control codes."""
+    cleaned = _UNSAFE.sub("_", stem).strip(" ._")[:100].strip()
+    return (cleaned or "download") + suffix
+
+
+def template_file_name(target: ImportTarget) -> str:
+    """The template's file name, after the target: ``locations template.xlsx``."""
+    return safe_file_name(f"{target.label.lower()} template")
+
+
+def errors_file_name(data_import: DataImport) -> str:
+    """The errors workbook's file name: ``<task number> needs attention.xlsx``."""
+    return safe_file_name(f"{data_import.task.number} needs attention")
+
+
+def xlsx_download(content: bytes, name: str) -> Response:
+    """An XLSX as an attachment named ``name``, never cached nor rendered by the browser."""
+    response = send_file(io.BytesIO(content), mimetype=XLSX_TYPE, as_attachment=True,
+                         download_name=name, etag=False, conditional=False, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import current_app
@@ -76,16 +76,28 @@ def import_files(ctx, import_id: int, file_ids: list[int]) -> dict:
                 refused[record.name] = record.message
             ctx.progress(80 * (done + 1) / len(files), f"{record.name}: {record.rows} rows")
         ctx.progress(85, "Validating")
-        counts = validation.validate(data_import)
+        counts = validation.validate(data_import, progress=_validating(ctx, 85, 15))
         ctx.progress(100, _summary(staged, counts, refused))
         return {"staged": staged, "refused": refused, "counts": counts}
+
+
+def _validating(ctx, start: float, span: float) -> Callable[[int, int], None]:
+    """Validation's progress as the run's: ``start`` to ``start + span`` percent."""
+
+    def progress(done: int, total: int) -> None:
+        ctx.progress(start + span * done / total, f"Validated {done} of {total} rows")
+
+    return progress
 
 
 def validate_rows(ctx, import_id: int) -> dict:
     """Validate every row that is yet to validate."""
     with lease(import_id, ctx.run.id):
         data_import = get_or_404(DataImport, import_id, right="write")
-        return {"counts": validation.validate(data_import)}
+        counts = validation.validate(data_import, progress=_validating(ctx, 0, 100))
+        ctx.progress(100, f"{counts.get('ready', 0)} ready to publish; "
+                          f"{counts.get('needs_attention', 0)} need attention")
+        return {"counts": counts}
 
 
 def publish_rows(ctx, import_id: int, row_ids: list[int] | None = None) -> dict:

@@ -303,20 +303,26 @@ def _duplicates(data_import: DataImport) -> dict[str, int]:
     return dict(db.session.execute(stmt).all())
 
 
-def validate(data_import: DataImport) -> dict[str, int]:
-    """Validate every *Yet to validate* row; returns the counts per status afterwards."""
+def validate(data_import: DataImport,
+             progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Validate every *Yet to validate* row; returns the counts per status afterwards.
+
+    ``progress(done, total)`` is called after each chunk: the rows validated so far and
+    the rows there were to validate (counted once, at the start).
+    """
     require("write", data_import)
     plan = plan_for(data_import)
     key_titles = " and ".join(plan.target.field(name).title for name in plan.target.natural_key)
     duplicates = _duplicates(data_import)
     data_import.state = "validating"
-    last_id, size = 0, setting("IMPORT_CHUNK_ROWS")
+    pending = (StagingRow.import_id == data_import.id, StagingRow.status == "yet_to_validate")
+    total = db.session.scalar(select(func.count()).select_from(StagingRow).where(*pending))
+    last_id, done, size = 0, 0, setting("IMPORT_CHUNK_ROWS")
     while True:
         chunk = db.session.execute(
             select(StagingRow.id, StagingRow.row_number, StagingRow.values,
                    StagingRow.natural_key)
-            .where(StagingRow.import_id == data_import.id, StagingRow.id > last_id,
-                   StagingRow.status == "yet_to_validate")
+            .where(*pending, StagingRow.id > last_id)
             .order_by(StagingRow.id).limit(size)).all()
         if not chunk:
             break
@@ -331,6 +337,9 @@ def validate(data_import: DataImport) -> dict[str, int]:
         db.session.execute(update(StagingRow), [
             {"id": row.id, "status": "needs_attention" if found else "ready",
              "problems": found} for row, found in zip(chunk, problems, strict=True)])
+        done += len(chunk)
+        if progress is not None:
+            progress(done, max(total, done))  # a row fixed meanwhile may join the run
     data_import.state = "validated"
     db.session.flush()
     from onward.plugins.dataimport.staging import status_counts

@@ -35,7 +35,7 @@ from onward import (
     readable_fields,
     scoped,
 )
-from onward.plugins.dataimport import publish, staging
+from onward.plugins.dataimport import exports, publish, staging, templates
 from onward.plugins.dataimport.models import (
     IMPORT_STATES,
     ROW_STATUSES,
@@ -302,6 +302,23 @@ def validate(task_id: int):
     """Validate the rows that are yet to validate (a job)."""
     _task, data_import = _task_and_import(task_id)
     return _enqueue("dataimport_validate", data_import, "Validation is started.")
+
+
+@blueprint.route("/tasks/<int:task_id>/template", endpoint="template")
+def template(task_id: int):
+    """*Download the template*: the XLSX template of the import's target."""
+    _task, data_import = _task_and_import(task_id, right="read")
+    target = staging.target_of(data_import.target)
+    return exports.xlsx_download(templates.template_workbook(target),
+                                 exports.template_file_name(target))
+
+
+@blueprint.route("/tasks/<int:task_id>/errors", endpoint="errors")
+def errors(task_id: int):
+    """*Download rows that need attention*: the errors workbook, to fix and upload again."""
+    _task, data_import = _task_and_import(task_id, right="read")
+    return exports.xlsx_download(exports.errors_workbook(data_import),
+                                 exports.errors_file_name(data_import))
 
 
 @blueprint.route("/tasks/<int:task_id>/rows/<int:row_id>", methods=["POST"], endpoint="row")
