@@ -22,7 +22,13 @@ from sqlalchemy import exists, or_, select
 from onward import Job, db, require, scoped, utcnow
 from onward.plugins.dataimport.exports import write_csv
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
-from onward.plugins.dataimport.staging import file_path, setting, target_of, uploads_folder
+from onward.plugins.dataimport.staging import (
+    file_path,
+    setting,
+    staging_name,
+    target_of,
+    uploads_folder,
+)
 from onward.plugins.onboarding.models import CLOSED_STATES, CaseTask
 
 #: settings (``ONWARD_IMPORT_BACKUP_DAYS``) and their defaults
@@ -37,13 +43,6 @@ TRAILING = ("Problems", "Created")
 def backup_days() -> int:
     """How old a staging row is before it is backed up, in days."""
     return int(current_app.config.get("IMPORT_BACKUP_DAYS", SETTINGS["IMPORT_BACKUP_DAYS"]))
-
-
-def staging_name(data_import: DataImport) -> str:
-    """The import's staging table as agents know it: the data source's, else the target's."""
-    source = data_import.source
-    return (source.staging_name if source and source.staging_name
-            else f"dataimport_{data_import.target}")
 
 
 def backup_name(data_import: DataImport) -> str:

@@ -53,6 +53,13 @@ def target_of(key: str) -> ImportTarget:
     return targets[key]
 
 
+def staging_name(data_import: DataImport) -> str:
+    """The import's staging table as agents know it: the data source's, else the target's."""
+    source = data_import.source
+    return (source.staging_name if source and source.staging_name
+            else f"dataimport_{data_import.target}")
+
+
 def import_of_task(task: CaseTask, target: str | None = None) -> DataImport:
     """The import of ``task`` (made on first use for ``target``)."""
     found = db.session.scalar(select(DataImport).where(DataImport.task_id == task.id))

@@ -140,7 +140,8 @@ def _facts(task: CaseTask, data_import: DataImport | None) -> list[tuple[str, An
     target = staging.target_of(data_import.target) if data_import else None
     contact = task.contact
     pairs = [
-        (DataImport, "source_id", "Source staging table", source and source.staging_name),
+        (DataImport, "source_id", "Source staging table",
+         data_import and staging.staging_name(data_import)),
         (DataImport, "target", "Target", target and target.label),
         (DataImport, "source_id", "Data source", source and source.name),
         (DataImport, "state", "Data import state",

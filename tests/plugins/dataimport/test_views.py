@@ -110,6 +110,7 @@ def test_the_page_creates_nothing_until_an_agent_starts_the_import(app, client, 
                   "Subject", "Description"):
         assert f"<dt>{label}</dt>" in page
     assert "<dd>Locations</dd>" in page and "<dd>Data capture</dd>" in page
+    assert "<dd>dataimport_locations</dd>" in page  # no data source: the target's staging
     with app.app_context():
         assert db.session.scalars(select(DataImport)).one().target == "locations"
 
