@@ -34,7 +34,8 @@ from onward.plugins.dataimport.reader.cells import CellError
 from onward.plugins.onboarding.models import CaseTask
 
 #: settings (``ONWARD_IMPORT_…``) and their defaults
-SETTINGS = {"IMPORT_MAX_BYTES": 25 * 1024 * 1024, "IMPORT_CHUNK_ROWS": 5000}
+SETTINGS = {"IMPORT_MAX_BYTES": 100 * 1024 * 1024, "IMPORT_CHUNK_ROWS": 5000,
+            "IMPORT_CALAMINE_MAX_ROWS": workbook.DEFAULT_CALAMINE_MAX_ROWS}
 #: a natural key longer than this is cut (it only finds duplicates)
 KEY_LENGTH = 255
 
@@ -42,6 +43,12 @@ KEY_LENGTH = 255
 def setting(name: str) -> Any:
     """A data import setting."""
     return current_app.config.get(name, SETTINGS[name])
+
+
+def web_upload_limit() -> int:
+    """The largest file a web upload can bring: the import limit, or the request limit."""
+    request_limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    return min(setting("IMPORT_MAX_BYTES"), request_limit or setting("IMPORT_MAX_BYTES"))
 
 
 def target_of(key: str) -> ImportTarget:
@@ -173,7 +180,9 @@ def stage_file(data_import: DataImport, record: ImportFile, *,
 
 
 def _stage(data_import, record, target, stored, progress) -> int:
-    with workbook.read(file_path(record), chunk_size=setting("IMPORT_CHUNK_ROWS")) as table:
+    with workbook.read(file_path(record), chunk_size=setting("IMPORT_CHUNK_ROWS"),
+                       max_bytes=setting("IMPORT_MAX_BYTES"),
+                       calamine_max_rows=setting("IMPORT_CALAMINE_MAX_ROWS")) as table:
         matching = columns_for(stored, target, table.headers)
         problems = _column_problems(matching)
         if problems:

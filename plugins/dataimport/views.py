@@ -202,7 +202,7 @@ def _render(task: CaseTask, data_import: DataImport | None, run_id: int | None =
             ImportFile.import_id == data_import.id).order_by(ImportFile.id))),
         upload_form=UploadForm(), close_form=CloseForm(),
         batches=batches, newest=next((b for b in batches if b.undone_at is None), None),
-        max_mb=staging.setting("IMPORT_MAX_BYTES") // (1024 * 1024),
+        max_mb=staging.web_upload_limit() // (1024 * 1024),
         editable=EDITABLE, tabs=[(key, ROW_STATUSES.get(key, "All rows")) for key in TABS],
         field_columns=[(item.title, None) for item in target.fields],
     )

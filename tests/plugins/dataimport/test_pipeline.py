@@ -279,3 +279,19 @@ def test_a_reference_rule_needs_the_value_to_name_a_record(app, task_id, run, xl
     rows = rows_of(app, task_id)
     assert rows[3][1] == ["City: no Location named 'Reno' (by name) in this account."]
     assert rows[2][2]["city"] == "austin"  # the value stays as typed
+
+
+@pytest.mark.onward_config(IMPORT_CALAMINE_MAX_ROWS=1, IMPORT_MAX_BYTES=50_000)
+def test_the_reader_follows_the_import_settings(app, task_id, run, xlsx, monkeypatch):
+    from onward.plugins.dataimport.reader import workbook
+
+    seen = {}
+    real_read = workbook.read
+
+    def spy(path, **options):
+        seen.update(options)
+        return real_read(path, **options)
+
+    monkeypatch.setattr(workbook, "read", spy)
+    assert run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None]])) == 1
+    assert (seen["calamine_max_rows"], seen["max_bytes"]) == (1, 50_000)

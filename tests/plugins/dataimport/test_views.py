@@ -392,3 +392,9 @@ def test_every_state_of_the_page_is_csp_safe(app, client, agent, task_id, workbo
         assert_csp_safe(html(client.get(url(task_id) + f"?status={tab}")), tab)
     client.post(url(task_id, "publish"), data={"all": "1"})
     assert_csp_safe(html(client.get(url(task_id))), "published")
+
+
+@pytest.mark.onward_config(MAX_CONTENT_LENGTH=3 * 1024 * 1024)
+def test_the_upload_hint_names_the_smaller_of_the_two_limits(client, agent, task_id,
+                                                              import_id):
+    assert "XLSX workbooks, at most 3 MB each." in html(client.get(url(task_id)))
