@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     #: ``REDIS_URL`` is set, else ``thread``
     "JOBS_BACKEND": None,
     "JOBS_THREADS": 2,
+    #: a run still ``running`` this long after it started belongs to a worker that died
+    "JOBS_STALE_HOURS": 6,
     "REDIS_URL": None,
     "RQ_QUEUE": "onward",
     # --- lists

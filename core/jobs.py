@@ -401,6 +401,7 @@ def run_due(now: dt.datetime | None = None) -> list[JobRun]:
     moving its next run time forward only if nobody moved it first.
     """
     now = now or utcnow()
+    fail_stale_runs(now)
     started = []
     for key, row in schedules().items():
         job = job_types().get(key)
@@ -416,6 +417,25 @@ def run_due(now: dt.datetime | None = None) -> list[JobRun]:
             started.append(_start_scheduled(key))
     dispatch_pending()
     return started
+
+
+def fail_stale_runs(now: dt.datetime | None = None) -> int:
+    """Mark failed the runs still ``running`` ``JOBS_STALE_HOURS`` after they started.
+
+    A worker that dies (a restart, a crash) never records the end of its run; without this
+    the run would show as running for ever. Returns how many runs were marked.
+    """
+    now = now or utcnow()
+    hours = current_app.config["JOBS_STALE_HOURS"]
+    message = f"Failed: no end recorded within {hours} hours; the worker running it stopped."
+    marked = db.session.execute(
+        update(JobRun)
+        .where(JobRun.status == "running",
+               JobRun.started_at < now - dt.timedelta(hours=hours))
+        .values(status="failed", finished_at=now, message=message, error=message)
+    ).rowcount
+    db.session.commit()
+    return marked
 
 
 def _start_scheduled(key: str) -> JobRun:

@@ -156,3 +156,18 @@ def test_a_bad_schedule_stops_start_up(tmp_path):
     bad.register_jobs = hookimpl(lambda: [Job("bad", "Bad", lambda ctx: None, schedule="often")])
     with pytest.raises(StartupError, match="job 'bad': bad schedule 'often'"):
         create_app({"INSTANCE_PATH": str(tmp_path)}, extra_plugins=[bad])
+
+
+def test_run_due_fails_runs_whose_worker_died(app):
+    now = dt.datetime.now(dt.UTC)
+    with app.app_context():
+        for hours in (7, 1):
+            db.session.add(JobRun(key="exemplar_count", label="Count", status="running",
+                                  started_at=now - dt.timedelta(hours=hours)))
+        db.session.commit()
+        jobs.run_due(now)
+        runs = db.session.scalars(select(JobRun).order_by(JobRun.id)).all()
+        assert [run.status for run in runs] == ["failed", "running"]
+        assert runs[0].message == ("Failed: no end recorded within 6 hours; the worker "
+                                   "running it stopped.")
+        assert runs[0].finished_at is not None
