@@ -18,6 +18,7 @@ from onward.core.access import (
 from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
 from onward.core.app import create_app, onward_state
+from onward.core.bulk import insert_many
 from onward.core.cli_support import console, print_json_object, print_rows, say
 from onward.core.db import (
     AccountScopedMixin,
@@ -133,6 +134,7 @@ __all__ = [
     "get_or_404",
     "has_right",
     "hookimpl",
+    "insert_many",
     "jobs",
     "list_page",
     "onward_state",

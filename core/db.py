@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.orm.attributes import instance_state
 
 from onward.core.actor import current_actor
 
@@ -170,18 +171,29 @@ def next_number(session: Session, prefix: str) -> str:
     creators queue up, and a rolled-back creation gives its number back: no duplicates,
     no gaps.
     """
+    return next_numbers(session, prefix, 1)[0]
+
+
+def next_numbers(session: Session, prefix: str, count: int) -> list[str]:
+    """Take a block of ``count`` consecutive numbers for ``prefix``, with one ``UPDATE``.
+
+    Same guarantees as :func:`next_number`: the block is taken inside the session's
+    transaction and given back if it rolls back.
+    """
+    if count < 1:
+        return []
     connection = session.connection()
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     connection.execute(
         insert(number_sequence).values(prefix=prefix, last_value=0).on_conflict_do_nothing()
     )
-    value = connection.execute(
+    last = connection.execute(
         update(number_sequence)
         .where(number_sequence.c.prefix == prefix)
-        .values(last_value=number_sequence.c.last_value + 1)
+        .values(last_value=number_sequence.c.last_value + count)
         .returning(number_sequence.c.last_value)
     ).scalar_one()
-    return f"{prefix}{value:07d}"
+    return [f"{prefix}{value:07d}" for value in range(last - count + 1, last + 1)]
 
 
 class NumberedMixin:
@@ -323,7 +335,7 @@ def _logged(obj: Any, key: str, value: Any) -> Any:
 
 def column_changes(obj: Any, kind: str) -> dict[str, tuple[Any, Any]]:
     """``{field: (old, new)}`` of a record in a flush: every set field when it is created."""
-    state = inspect(obj)
+    state = instance_state(obj)  # what inspect(obj) gives, without its type lookup
     changes = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
@@ -350,7 +362,7 @@ def _audit_rows(obj: Any, kind: str, changes: dict, base: dict) -> list[dict]:
         # a deleted domain's history stays with the domain above it (the key must hold)
         domain_id = getattr(obj, "parent_id", None)
     row = {**base, "kind": "change", "table_name": obj.__tablename__,
-           "record_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+           "record_id": instance_state(obj).mapper.primary_key_from_instance(obj)[0],
            "domain_id": domain_id or base["domain_id"]}
     if kind == "create":
         return [{**row, "field": "*", "old_value": None, "new_value": "created"}]
@@ -364,6 +376,17 @@ def _audit_rows(obj: Any, kind: str, changes: dict, base: dict) -> list[dict]:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
     """Write the audit history and the event log of the flush, in its transaction."""
+    log_changes(session, (("create", session.new), ("update", session.dirty),
+                          ("delete", session.deleted)))
+
+
+def log_changes(session: Session, batches) -> None:
+    """Write the audit rows and event rows of changed records, as a flush does.
+
+    ``batches`` holds ``(kind, records)`` pairs (``create``, ``update`` or ``delete``);
+    the records carry their ids and their values as written. Called after every flush
+    and by :func:`onward.core.bulk.insert_many`.
+    """
     from onward.core.events import EventRecord, event_row
     from onward.core.models import AuditEntry
 
@@ -371,8 +394,7 @@ def _after_flush(session: Session, _context) -> None:
     base = {"user_id": getattr(actor, "id", None), "created_at": utcnow(),
             "domain_id": getattr(actor, "domain_id", None)}
     audit, events = [], []
-    for kind, records in (("create", session.new), ("update", session.dirty),
-                          ("delete", session.deleted)):
+    for kind, records in batches:
         for obj in records:
             audited = isinstance(obj, AuditedMixin)
             if not (audited or obj.__events__):

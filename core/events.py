@@ -88,9 +88,13 @@ class Event:
         )
 
 
+#: values JSON holds as they are (checked by exact type first: every event goes through here)
+_PLAIN = frozenset({type(None), bool, int, float, str})
+
+
 def json_safe(value: Any) -> Any:
     """A value the JSON column can hold: dates as ISO text, decimals as text."""
-    if value is None or isinstance(value, bool | int | float | str):
+    if type(value) in _PLAIN or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()

@@ -1,22 +1,34 @@
 """Publishing: ready staging rows into the target, by natural key, in undoable batches.
 
-Each chunk is written through the ORM inside a savepoint, so the target's business rules,
-numbering and audit log apply as for any other writer; when a chunk is refused, its rows
-are retried one by one and only the refused ones fail (they go to *Needs attention* with
-the rule's message). A batch records what it inserted and the old values of what it
-updated, so :func:`undo` can take it back.
+Each chunk is written inside a savepoint: its new records with one bulk insert
+(:func:`onward.insert_many`) and its updates through the ORM, so the target's business
+rules, numbering, audit and event logs apply as for any other writer. A record a rule
+refuses on insert fails alone and the chunk is written again without it; when a chunk is
+refused otherwise, its rows are retried one by one and only the refused ones fail (they
+go to *Needs attention* with the rule's message). A batch records what it inserted and
+the old values of what it updated, so :func:`undo` can take it back.
 """
 
 from __future__ import annotations
 
 import functools
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from onward import Conflict, ImportTarget, OnwardError, current_actor, db, require, utcnow
+from onward import (
+    Conflict,
+    ImportTarget,
+    OnwardError,
+    current_actor,
+    db,
+    insert_many,
+    require,
+    utcnow,
+)
 from onward.plugins.dataimport.models import DataImport, PublishBatch, StagingRow
 from onward.plugins.dataimport.staging import setting, status_counts
 from onward.plugins.dataimport.validation import Plan, check_values, plan_for
@@ -84,18 +96,20 @@ def _column_defaults(model: type, names: tuple[str, ...]) -> dict[str, Any]:
 
 def _write(plan: Plan, data_import: DataImport, values: dict[str, Any], existing,
            outcome: _Outcome) -> tuple[Any, bool]:
-    """Insert or update one record (not flushed); returns it and whether it is new."""
+    """Update one record (not flushed) or stage a new one; returns it and whether it is new.
+
+    A new record is a ``SimpleNamespace`` of its values until :func:`_write_all` inserts it.
+    """
     target = plan.target
     fields = {name: value for name, value in values.items() if value is not None}
     key = _key(values, target.natural_key)
     record = existing.get(key)
-    if record is None:  # every field given, so the inserts batch into few statements
-        record = target.model(**{**_defaults(target), **fields})
+    if record is None:
+        record = SimpleNamespace(**{**_defaults(target), **fields})
         if target.account_field:
             setattr(record, target.account_field, data_import.account_id)
-        if hasattr(record, "domain_id") and record.domain_id is None:
+        if hasattr(target.model, "domain_id") and getattr(record, "domain_id", None) is None:
             record.domain_id = data_import.domain_id
-        db.session.add(record)
         existing[key] = record
         outcome.counts["inserted"] += 1
         return record, True
@@ -107,19 +121,37 @@ def _write(plan: Plan, data_import: DataImport, values: dict[str, Any], existing
     for name in old:
         setattr(record, name, fields[name])
     outcome.counts["updated"] += 1
-    outcome.undo["updated"].setdefault(
-        str(record.id), {name: _plain(value) for name, value in old.items()})
+    if not isinstance(record, SimpleNamespace):  # undo deletes a record inserted in the batch
+        outcome.undo["updated"].setdefault(
+            str(record.id), {name: _plain(value) for name, value in old.items()})
     return record, False
 
 
 def _write_all(plan, data_import, good, existing, outcome) -> list[tuple[Any, Any]]:
-    """Write rows in one savepoint and one flush; returns (row, record) pairs."""
+    """Write rows in one savepoint: updates in one flush, new records in one bulk insert.
+
+    Returns (row, record) pairs. A rule's refusal of a new record carries that record's
+    staging row as ``row``.
+    """
     with db.session.begin_nested():
         written = [(row, *_write(plan, data_import, values, existing, outcome))
                    for row, values in good]
         db.session.flush()
-    outcome.undo["inserted"].extend(record.id for _, record, new in written if new)
+        new = [(row, record) for row, record, is_new in written if is_new]
+        try:
+            ids = insert_many(plan.target.model, [vars(record) for _, record in new])
+        except OnwardError as refused:
+            if getattr(refused, "index", None) is not None:
+                refused.row = new[refused.index][0]
+            raise
+    for (_, record), record_id in zip(new, ids, strict=True):
+        record.id = record_id
+    outcome.undo["inserted"].extend(ids)
     return [(row, record) for row, record, _ in written]
+
+
+#: rule refusals of new records a chunk is written again for, before going one row at a time
+_BULK_RETRIES = 3
 
 
 def _publish_chunk(plan, data_import, batch, chunk, outcome: _Outcome) -> None:
@@ -132,13 +164,21 @@ def _publish_chunk(plan, data_import, batch, chunk, outcome: _Outcome) -> None:
             outcome.fail(row.id, found)
         else:
             good.append((row, values))
-    before = outcome.saved()
-    try:
-        written = _write_all(plan, data_import, good, existing, outcome)
-    except (OnwardError, IntegrityError):  # find the rows refused, one by one
-        outcome.restore(before)
-        existing.clear()
-        existing.update(_existing(plan, data_import, keys))
+    written, retries = None, _BULK_RETRIES
+    while written is None:
+        before = outcome.saved()
+        try:
+            written = _write_all(plan, data_import, good, existing, outcome)
+        except (OnwardError, IntegrityError) as refused:
+            outcome.restore(before)
+            existing.clear()
+            existing.update(_existing(plan, data_import, keys))
+            row, retries = getattr(refused, "row", None), retries - 1
+            if row is None or retries < 0:
+                break
+            outcome.fail(row.id, [{"field": "", "column": "", "message": _message(refused)}])
+            good = [(other, values) for other, values in good if other is not row]
+    if written is None:  # find the rows refused, one by one
         written = []
         for row, values in good:
             saved = outcome.saved()
@@ -148,11 +188,20 @@ def _publish_chunk(plan, data_import, batch, chunk, outcome: _Outcome) -> None:
                 outcome.restore(saved)
                 existing.clear()
                 existing.update(_existing(plan, data_import, keys))
-                message = getattr(refused, "message", None) or "the database refused the row"
-                outcome.fail(row.id, [{"field": "", "column": "", "message": message}])
+                outcome.fail(row.id, [{"field": "", "column": "", "message": _message(refused)}])
     outcome.rows.extend({"id": row.id, "status": "published", "problems": [],
                          "batch_id": batch.id, "record_id": record.id}
                         for row, record in written)
+
+
+_ROWS = StagingRow.__table__
+#: one executemany for a chunk's staging rows (parameters ``new_<column>``)
+_ROW_UPDATE = update(_ROWS).where(_ROWS.c.id == bindparam("new_id")).values(
+    {name: bindparam(f"new_{name}") for name in ("status", "problems", "batch_id", "record_id")})
+
+
+def _message(refused: Exception) -> str:
+    return getattr(refused, "message", None) or "the database refused the row"
 
 
 def publish(data_import: DataImport, row_ids: list[int] | None = None) -> PublishBatch:
@@ -181,7 +230,8 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None) -> Publis
         last_id = chunk[-1].id
         _publish_chunk(plan, data_import, batch, chunk, outcome)
         if outcome.rows:
-            db.session.execute(update(StagingRow), outcome.rows)
+            db.session.connection().execute(_ROW_UPDATE, [
+                {f"new_{name}": value for name, value in row.items()} for row in outcome.rows])
             outcome.rows = []
     for name, count in outcome.counts.items():
         setattr(batch, name, count)

@@ -1,0 +1,187 @@
+"""Bulk inserts: many new records in a few statements, with everything a flush gives them.
+
+:func:`insert_many` does for a batch of new records what the ``before_flush`` and
+``after_flush`` hooks of ``core/db.py`` do for each record the ORM inserts — the actor and
+timestamps, a block of numbers, the domain of the account, the model's ``create`` rules,
+column defaults, the audit log and the event log — but with one ``INSERT … RETURNING`` for
+the whole batch instead of one unit-of-work pass per object.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Column, Table, insert, inspect, select
+from sqlalchemy.orm import Mapper
+
+from onward.core.actor import current_actor
+from onward.core.db import (
+    AccountScopedMixin,
+    NumberedMixin,
+    TimestampMixin,
+    db,
+    log_changes,
+    next_numbers,
+)
+from onward.core.errors import OnwardError
+
+
+def insert_many(model: type, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert one new ``model`` record per row (``{field: value}``); returns their ids in order.
+
+    The records get exactly what an ORM flush would give them: ``created_by``/``updated_by``
+    and timestamps, numbers (one block per batch, gap-free), the domain of their account,
+    the model's ``create`` rules, column defaults, audit and event rows (dispatched after
+    commit). Everything happens in one savepoint: when a rule refuses a record, its error
+    is raised with ``index`` (the refused row's position in ``rows``) set on it, and
+    nothing of the batch is written.
+
+    A model whose writes a bulk insert cannot reproduce (its own constructor, ``@validates``,
+    server-side or SQL defaults, inheritance, a composite key) is written through the ORM
+    instead, in one flush; a refusal then carries no ``index``.
+    """
+    if not rows:
+        return []
+    mapper, session = _bulk_mapper(model), db.session
+    if mapper is None:
+        records = [model(**row) for row in rows]
+        with session.begin_nested():
+            session.add_all(records)
+            session.flush()
+        return [inspect(record).identity[0] for record in records]
+    with session.begin_nested():
+        records = [_record(mapper, row) for row in rows]
+        _stamp(session, model, records)
+        _check_rules(session, records)
+        table, key = mapper.local_table, mapper.primary_key[0]
+        values = [_values(mapper, record) for record in records]
+        ids = _insert(session.connection(), table, key, values)
+        attribute = mapper.get_property_by_column(key).key
+        for record, record_id in zip(records, ids, strict=True):
+            record.__dict__[attribute] = record_id
+        log_changes(session, (("create", records),))
+    return ids
+
+
+@functools.cache
+def _bulk_mapper(model: type) -> Mapper | None:
+    """The model's mapper when a bulk insert writes it as the ORM would, else ``None``."""
+    mapper = inspect(model)
+    plain = (mapper.inherits is None and len(mapper.primary_key) == 1
+             and not mapper.validators
+             and mapper.class_manager.original_init is db.Model.__init__)
+    columns = [attr.columns[0] for attr in mapper.column_attrs]
+    python_defaults = all(
+        column.primary_key or (column.server_default is None and (
+            column.default is None or column.default.is_scalar or column.default.is_callable))
+        for column in columns)
+    return mapper if plain and python_defaults else None
+
+
+def _record(mapper: Mapper, row: Mapping[str, Any]) -> Any:
+    """A transient record holding the row's values (set without attribute events)."""
+    unknown = set(row) - set(mapper.column_attrs.keys())
+    if unknown:
+        raise TypeError(f"{', '.join(sorted(unknown))}: not a column of "
+                        f"{mapper.class_.__name__}.")
+    record = mapper.class_manager.new_instance()
+    record.__dict__.update(row)
+    return record
+
+
+def _stamp(session, model: type, records: list[Any]) -> None:
+    """Actor, numbers and account domains, as ``before_flush`` stamps new records."""
+    if issubclass(model, TimestampMixin):
+        actor_id = getattr(current_actor(), "id", None)
+        for record in records:
+            values = record.__dict__
+            if values.get("created_by_id") is None:
+                values["created_by_id"] = actor_id
+            values["updated_by_id"] = actor_id
+    if issubclass(model, NumberedMixin):
+        unnumbered = [record for record in records if not record.__dict__.get("number")]
+        numbers = next_numbers(session, model.__number_prefix__, len(unnumbered))
+        for record, number in zip(unnumbered, numbers, strict=True):
+            record.__dict__["number"] = number
+    if issubclass(model, AccountScopedMixin):
+        from onward.core.models import Account
+
+        accounts = {record.__dict__.get("account_id") for record in records} - {None}
+        domains = dict(session.execute(
+            select(Account.id, Account.domain_id).where(Account.id.in_(accounts))).all())
+        for record in records:
+            account_id = record.__dict__.get("account_id")
+            if account_id in domains:
+                record.__dict__["domain_id"] = domains[account_id]
+
+
+def _check_rules(session, records: list[Any]) -> None:
+    """Run the model's ``create`` rules on each record; a refusal names its row's index."""
+    from onward.core.rules import Change, rules_for
+
+    rules = rules_for(records[0], "create")
+    if not rules:
+        return
+    with session.no_autoflush:
+        for index, record in enumerate(records):
+            change = Change(record, "create")
+            try:
+                for rule in rules:
+                    rule.check(record, change)
+            except OnwardError as refused:
+                refused.index = index
+                raise
+
+
+def _insert(connection, table: Table, key: Column, values: list[dict]) -> list[int]:
+    """Insert the rows with one ``INSERT … RETURNING`` per batch; their ids in row order."""
+    if connection.dialect.name != "sqlite" or any(key.key in row for row in values):
+        result = connection.execute(
+            insert(table).returning(key, sort_by_parameter_order=True), values)
+        return list(result.scalars())
+    # SQLite does not say which RETURNING row belongs to which parameters, so SQLAlchemy
+    # would insert row by row. But under the write lock it gives each new row max(id) + 1,
+    # in the order of the VALUES and of the batches: the sorted ids are in row order, and
+    # consecutive (checked, so an exhausted rowid range fails loudly instead).
+    ids = sorted(connection.execute(insert(table).returning(key), values).scalars())
+    if ids != list(range(ids[0], ids[0] + len(values))):
+        raise RuntimeError(f"{table.name}: the new ids are not consecutive, so the order of "
+                           "the inserted rows is unknown.")
+    return ids
+
+
+class _DefaultContext:
+    """What a column's default callable may ask: the row's values so far."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.current_parameters = values
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict:
+        """The values of the row being inserted."""
+        return self.current_parameters
+
+
+def _default(column: Column, values: dict[str, Any]) -> Any:
+    default = column.default
+    if default.is_callable:
+        return default.arg(_DefaultContext(values))
+    return default.arg
+
+
+def _values(mapper: Mapper, record: Any) -> dict[str, Any]:
+    """The record's INSERT parameters; a ``None`` column with a default gets the default.
+
+    The defaults go back into the record too, as the ORM sets them on the instance, so the
+    audit and event rows show them.
+    """
+    state, values = record.__dict__, {}
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        value = state.get(attr.key)
+        if value is None and column.default is not None:
+            value = state[attr.key] = _default(column, values)
+        if value is not None or not column.primary_key:
+            values[column.key] = value
+    return values

@@ -1,0 +1,193 @@
+"""Bulk inserts: ``insert_many`` writes what an ORM flush writes, in a few statements."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect, select
+
+from onward import RuleViolation, acting_as, db, insert_many
+from onward.core.db import next_number, next_numbers
+from onward.core.events import EventRecord
+from onward.core.models import AuditEntry, User
+
+#: differ between any two records by nature
+OWN = {"id", "number", "created_at", "updated_at"}
+
+
+def _columns(record):
+    return {attr.key: getattr(record, attr.key) for attr in inspect(record).mapper.column_attrs}
+
+
+def _audit(record_id, table):
+    return [(e.kind, e.field, e.old_value, e.new_value, e.user_id, e.domain_id)
+            for e in db.session.scalars(select(AuditEntry).where(
+                AuditEntry.table_name == table, AuditEntry.record_id == record_id))]
+
+
+def _event(record_id, table):
+    event = db.session.scalars(select(EventRecord).where(
+        EventRecord.record_type == table, EventRecord.record_id == record_id)).one()
+    changes = {key: value for key, value in event.changes.items() if key not in OWN}
+    return (event.name, changes, sorted(event.changes), event.actor_id, event.domain_id,
+            event.dispatched_at)
+
+
+def test_a_bulk_record_equals_the_one_the_orm_writes(app, exemplar, make_domain, make_account,
+                                                     make_user):
+    tenant = make_domain("tenant")
+    account, author = make_account(domain=tenant), make_user("admin")
+    fields = {"account_id": account, "short_description": "Set up", "priority": 2}
+    with app.app_context(), acting_as(db.session.get(User, author)):
+        orm = exemplar.ExemplarCase(**fields)
+        db.session.add(orm)
+        db.session.flush()
+        started = dt.datetime.now(dt.UTC)
+        [bulk_id] = insert_many(exemplar.ExemplarCase, [fields])
+        db.session.commit()
+        bulk = db.session.get(exemplar.ExemplarCase, bulk_id)
+        expected = {key: value for key, value in _columns(orm).items() if key not in OWN}
+        assert {key: value for key, value in _columns(bulk).items() if key not in OWN} == expected
+        assert (bulk.state, bulk.stage, bulk.integration) == ("New", "Not started", "not_required")
+        assert (bulk.domain_id, bulk.created_by_id, bulk.updated_by_id) == (tenant, author, author)
+        assert bulk.created_at >= started and bulk.updated_at >= started
+        assert (orm.number, bulk.number) == ("EXC0000001", "EXC0000002")
+        assert _audit(bulk_id, "exemplar_case") == _audit(orm.id, "exemplar_case") == [
+            ("change", "*", None, "created", author, tenant)]
+        assert _event(bulk_id, "exemplar_case") == _event(orm.id, "exemplar_case")
+        event = db.session.scalars(select(EventRecord).where(
+            EventRecord.record_id == bulk_id, EventRecord.record_type == "exemplar_case")).one()
+        assert (event.changes["id"], event.changes["number"]) == (
+            [None, bulk_id], [None, "EXC0000002"])
+
+
+def test_ids_come_back_in_the_order_of_the_rows_with_defaults_filled(app, exemplar,
+                                                                       make_account):
+    account = make_account()
+    names = [f"Thing {i}" for i in range(1200, 0, -1)]
+    with app.app_context():
+        ids = insert_many(exemplar.ExemplarThing, [
+            {"name": name, "account_id": account, "internal_note": None if i % 2 else "kept"}
+            for i, name in enumerate(names)])
+        db.session.commit()
+        things = {t.id: t for t in db.session.scalars(select(exemplar.ExemplarThing))}
+        assert [things[i].name for i in ids] == names
+        assert [things[i].internal_note for i in ids[:2]] == ["kept", ""]
+        assert [things[i].number for i in ids] == [f"EXM{n:07d}" for n in range(1, 1201)]
+        assert insert_many(exemplar.ExemplarThing, []) == []
+
+
+def test_numbers_stay_in_sequence_without_gaps_between_orm_and_bulk(app, exemplar,
+                                                                     make_account):
+    account = make_account()
+    with app.app_context():
+        for batch in (1, 3, 1, 2):
+            if batch == 1:
+                db.session.add(exemplar.ExemplarThing(name="orm", account_id=account))
+                db.session.flush()
+            else:
+                insert_many(exemplar.ExemplarThing,
+                            [{"name": "bulk", "account_id": account}] * batch)
+        db.session.commit()
+        numbers = db.session.scalars(select(exemplar.ExemplarThing.number)
+                                     .order_by(exemplar.ExemplarThing.id)).all()
+        assert numbers == [f"EXM{n:07d}" for n in range(1, 8)]
+        assert next_numbers(db.session, "EXM", 0) == []
+        assert next_numbers(db.session, "EXM", 2) == ["EXM0000008", "EXM0000009"]
+        assert next_number(db.session, "EXM") == "EXM0000010"
+        db.session.rollback()
+        assert next_number(db.session, "EXM") == "EXM0000008"
+
+
+def test_each_record_gets_the_domain_of_its_own_account(app, exemplar, make_domain,
+                                                        make_account):
+    first, second = make_domain("first"), make_domain("second")
+    accounts = [make_account(domain=first), make_account(domain=second)]
+    with app.app_context():
+        ids = insert_many(exemplar.ExemplarThing, [
+            {"name": "a", "account_id": accounts[0], "domain_id": second},
+            {"name": "b", "account_id": accounts[1]}])
+        db.session.commit()
+        assert [db.session.get(exemplar.ExemplarThing, i).domain_id for i in ids] == [
+            first, second]
+
+
+def test_a_refusing_rule_names_its_row_and_nothing_is_written(app, exemplar, make_account):
+    account = make_account()
+    rows = [{"account_id": account, "priority": priority} for priority in (2, 9, 3)]
+    with app.app_context():
+        with pytest.raises(RuleViolation, match="between 1 and 5") as refused:
+            insert_many(exemplar.ExemplarCase, rows)
+        assert refused.value.index == 1
+        assert db.session.scalars(select(exemplar.ExemplarCase)).all() == []
+        assert db.session.scalars(select(EventRecord).where(
+            EventRecord.record_type == "exemplar_case")).all() == []
+        assert db.session.scalars(select(AuditEntry).where(
+            AuditEntry.table_name == "exemplar_case")).all() == []
+        [case_id] = insert_many(exemplar.ExemplarCase, [rows[0]])
+        db.session.commit()
+        assert db.session.get(exemplar.ExemplarCase, case_id).number == "EXC0000001"
+
+
+def test_a_rule_sees_each_set_field_as_changed(app, exemplar, make_account):
+    account = make_account()
+    with app.app_context():
+        ids = insert_many(exemplar.ExemplarCase, [
+            {"account_id": account, "state": "Closed"},
+            {"account_id": account, "state": "Active", "stage": "At risk"}])
+        db.session.commit()
+        cases = [db.session.get(exemplar.ExemplarCase, i) for i in ids]
+        assert [(c.state, c.stage) for c in cases] == [("Closed", "Finished"),
+                                                      ("Active", "At risk")]
+        with pytest.raises(RuleViolation, match="not allowed") as refused:
+            insert_many(exemplar.ExemplarCase, [
+                {"account_id": account, "state": "Active"},
+                {"account_id": account, "state": "Closed", "stage": "At risk"}])
+        assert refused.value.index == 1
+
+
+def test_bulk_creates_are_dispatched_to_on_event_like_orm_creates(app, exemplar, make_account):
+    account = make_account()
+    with app.app_context():
+        db.session.add(exemplar.ExemplarThing(name="one", account_id=account))
+        db.session.commit()
+        insert_many(exemplar.ExemplarThing, [{"name": "two", "account_id": account},
+                                             {"name": "three", "account_id": account}])
+        db.session.commit()
+        # only once the context ends
+        assert not [e for e in exemplar.received_events if e.record_type == "exemplar_thing"]
+    received = [e for e in exemplar.received_events if e.name == "exemplar_thing.created"]
+    assert [e.changes["name"][1] for e in received] == ["one", "two", "three"]
+    assert [e.changes["number"][1] for e in received] == [
+        "EXM0000001", "EXM0000002", "EXM0000003"]
+    with app.app_context():
+        assert all(e.dispatched_at is not None for e in db.session.scalars(select(EventRecord)))
+
+
+def test_an_unknown_field_is_refused_before_anything_is_written(app, exemplar, make_account):
+    account = make_account()
+    with app.app_context():
+        with pytest.raises(TypeError, match="colour: not a column of ExemplarThing"):
+            insert_many(exemplar.ExemplarThing, [{"name": "a", "account_id": account,
+                                                  "colour": "red"}])
+        assert db.session.scalars(select(exemplar.ExemplarThing)).all() == []
+
+
+def test_a_model_a_bulk_insert_cannot_reproduce_is_written_by_the_orm(app, exemplar,
+                                                                       make_account,
+                                                                       monkeypatch):
+    from onward.core import bulk
+
+    monkeypatch.setattr(bulk, "_bulk_mapper", lambda model: None)
+    account = make_account()
+    with app.app_context():
+        ids = insert_many(exemplar.ExemplarThing, [{"name": "a", "account_id": account},
+                                                   {"name": "b", "account_id": account}])
+        db.session.commit()
+        things = [db.session.get(exemplar.ExemplarThing, i) for i in ids]
+        assert [(t.name, t.number) for t in things] == [("a", "EXM0000001"),
+                                                        ("b", "EXM0000002")]
+        assert [_event(i, "exemplar_thing")[0] for i in ids] == ["exemplar_thing.created"] * 2
+        with pytest.raises(RuleViolation) as refused:
+            insert_many(exemplar.ExemplarCase, [{"account_id": account, "priority": 9}])
+        assert not hasattr(refused.value, "index")
+        assert db.session.scalars(select(exemplar.ExemplarCase)).all() == []
