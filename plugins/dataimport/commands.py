@@ -171,7 +171,8 @@ def run(files, case_number, target, and_publish, as_json):
             batch = None
             if and_publish:
                 batch = _phase(progress, "Publishing", counts.get("ready", 0),
-                               lambda _advance: publishing.publish(data_import))
+                               lambda advance: publishing.publish(data_import,
+                                                                   progress=advance))
                 counts = staging.status_counts(data_import)
     refused = {r.name: r.message for r in records if r.state == "refused"}
     summary = {"task": task.number, "target": target, "files": [_file_row(r) for r in records],

@@ -100,11 +100,20 @@ def validate_rows(ctx, import_id: int) -> dict:
         return {"counts": counts}
 
 
+def _publishing(ctx) -> Callable[[int, int], None]:
+    """Publishing's progress as the run's."""
+
+    def progress(done: int, total: int) -> None:
+        ctx.progress(100 * done / total, f"Published {done} of {total} rows")
+
+    return progress
+
+
 def publish_rows(ctx, import_id: int, row_ids: list[int] | None = None) -> dict:
     """Publish the ready rows (or the chosen ones)."""
     with lease(import_id, ctx.run.id):
         data_import = get_or_404(DataImport, import_id, right="write")
-        batch = publishing.publish(data_import, row_ids)
+        batch = publishing.publish(data_import, row_ids, progress=_publishing(ctx))
         result = {name: getattr(batch, name)
                   for name in ("inserted", "updated", "unchanged", "failed")}
         ctx.progress(100, ", ".join(f"{count} {name}" for name, count in result.items()))

@@ -12,6 +12,7 @@ the old values of what it updated, so :func:`undo` can take it back.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -204,10 +205,14 @@ def _message(refused: Exception) -> str:
     return getattr(refused, "message", None) or "the database refused the row"
 
 
-def publish(data_import: DataImport, row_ids: list[int] | None = None) -> PublishBatch:
+def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
+            progress: Callable[[int, int], None] | None = None) -> PublishBatch:
     """Publish the *Ready to publish* rows (or only ``row_ids`` of them) to the target.
 
-    Returns the batch with its counts: inserted, updated, unchanged and failed.
+    Returns the batch with its counts: inserted, updated, unchanged and failed. The batch's
+    counts and undo data follow each chunk, and ``progress(done, total)`` is called after
+    it (a job commits there): a run that dies part-way leaves a batch that undoes what it
+    published, and the rows it did not reach still ready.
     """
     require("write", data_import)
     require("create", PublishBatch)  # agents publish; customers only fix and validate
@@ -217,14 +222,15 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None) -> Publis
     db.session.add(batch)
     data_import.state = "publishing"
     db.session.flush()
-    outcome, last_id, size = _Outcome(), 0, setting("IMPORT_CHUNK_ROWS")
+    ready = [StagingRow.import_id == data_import.id, StagingRow.status == "ready"]
+    if row_ids is not None:
+        ready.append(StagingRow.id.in_(row_ids))
+    total = db.session.scalar(select(func.count()).select_from(StagingRow).where(*ready))
+    outcome, last_id, size, done = _Outcome(), 0, setting("IMPORT_CHUNK_ROWS"), 0
     while True:
-        stmt = (select(StagingRow.id, StagingRow.values)
-                .where(StagingRow.import_id == data_import.id, StagingRow.status == "ready",
-                       StagingRow.id > last_id).order_by(StagingRow.id).limit(size))
-        if row_ids is not None:
-            stmt = stmt.where(StagingRow.id.in_(row_ids))
-        chunk = db.session.execute(stmt).all()
+        chunk = db.session.execute(
+            select(StagingRow.id, StagingRow.values).where(*ready, StagingRow.id > last_id)
+            .order_by(StagingRow.id).limit(size)).all()
         if not chunk:
             break
         last_id = chunk[-1].id
@@ -233,9 +239,14 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None) -> Publis
             db.session.connection().execute(_ROW_UPDATE, [
                 {f"new_{name}": value for name, value in row.items()} for row in outcome.rows])
             outcome.rows = []
-    for name, count in outcome.counts.items():
-        setattr(batch, name, count)
-    batch.undo = outcome.undo
+        for name, count in outcome.counts.items():
+            setattr(batch, name, count)
+        batch.undo = {"inserted": list(outcome.undo["inserted"]),
+                      "updated": dict(outcome.undo["updated"])}
+        db.session.flush()
+        done += len(chunk)
+        if progress:
+            progress(done, max(total, done))
     data_import.state = ("published" if not status_counts(data_import).get("ready")
                          else "validated")
     db.session.flush()

@@ -295,3 +295,39 @@ def test_the_reader_follows_the_import_settings(app, task_id, run, xlsx, monkeyp
     monkeypatch.setattr(workbook, "read", spy)
     assert run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None]])) == 1
     assert (seen["calamine_max_rows"], seen["max_bytes"]) == (1, 50_000)
+
+
+class Stop(Exception):
+    """The worker dies."""
+
+
+@pytest.mark.onward_config(IMPORT_CHUNK_ROWS=2)
+def test_publish_reports_each_chunk_and_a_run_that_dies_stays_undoable(app, task_id, run,
+                                                                       xlsx):
+    run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None],
+                      ["Depot", "9 Dock Rd", "Reno", "US", None],
+                      ["Store", "5 Mall Way", "Boise", "US", None]]))
+    run(validation.validate)
+    seen = []
+
+    def dies_after_the_first_chunk(done, total):
+        seen.append((done, total))
+        db.session.commit()  # as a job's progress does
+        raise Stop
+
+    with app.app_context(), acting_as(SYSTEM):
+        data_import = staging.import_of_task(db.session.get(CaseTask, task_id))
+        with pytest.raises(Stop):
+            publish.publish(data_import, progress=dies_after_the_first_chunk)
+    assert seen == [(2, 3)]
+    assert run(staging.status_counts) == {"published": 2, "ready": 1}
+    with app.app_context(), acting_as(SYSTEM):
+        batch = db.session.scalars(select(PublishBatch)).one()
+        assert (batch.inserted, len(batch.undo["inserted"])) == (2, 2)
+        publish.undo(batch)
+        db.session.commit()
+        assert db.session.scalars(select(OnboardingLocation)).all() == []
+    assert run(staging.status_counts) == {"ready": 3}
+    calls = []
+    run(lambda di: publish.publish(di, progress=lambda *step: calls.append(step)))
+    assert calls == [(2, 3), (3, 3)]
