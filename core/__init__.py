@@ -17,6 +17,7 @@ from onward.core.access import (
 )
 from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
+from onward.core.api.schemas import JobRunSchema
 from onward.core.app import create_app, onward_state
 from onward.core.bulk import insert_many
 from onward.core.cli_support import console, print_json_object, print_rows, say
@@ -94,6 +95,7 @@ __all__ = [
     "ImportReference",
     "ImportTarget",
     "Job",
+    "JobRunSchema",
     "JournalMixin",
     "ListSpec",
     "Migrations",

@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from onward import (
     Conflict,
+    JobRunSchema,
     ListSpec,
     NotFound,
     ValidationFailed,
@@ -103,7 +104,7 @@ _detail = schemas.DataImportDetailSchema()
 _file = schemas.ImportFileSchema()
 _row = schemas.StagingRowSchema()
 _batch = schemas.PublishBatchSchema()
-_run = schemas.ImportRunSchema()
+_run = JobRunSchema()
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -348,7 +349,7 @@ def remove_file(import_id: int, file_id: int):
 # --- actions (jobs) ----------------------------------------------------------------------
 
 
-@_endpoint(f"{IMPORT}/import", "imports_stage", schemas.ImportRunSchema, status=202)
+@_endpoint(f"{IMPORT}/import", "imports_stage", JobRunSchema, status=202)
 @blueprint.arguments(schemas.ImportFilesSchema)
 def stage_files(data: dict, import_id: int):
     """Import files into staging (a job).
@@ -381,7 +382,7 @@ def stage_files(data: dict, import_id: int):
                   file_ids=[record.id for record in records])
 
 
-@_endpoint(f"{IMPORT}/validate", "imports_validate", schemas.ImportRunSchema, status=202)
+@_endpoint(f"{IMPORT}/validate", "imports_validate", JobRunSchema, status=202)
 def validate_import(import_id: int):
     """Validate the rows that are yet to validate (a job); answers 202 with the run."""
     data_import = _get_import(import_id)
@@ -389,7 +390,7 @@ def validate_import(import_id: int):
     return _start("dataimport_validate", import_id=data_import.id)
 
 
-@_endpoint(f"{IMPORT}/publish", "imports_publish", schemas.ImportRunSchema, status=202)
+@_endpoint(f"{IMPORT}/publish", "imports_publish", JobRunSchema, status=202)
 @blueprint.arguments(schemas.ImportPublishSchema)
 def publish_import(data: dict, import_id: int):
     """Publish ready rows to the target (a job).

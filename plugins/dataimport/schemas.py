@@ -99,23 +99,6 @@ class ImportPublishSchema(ma.Schema):
     row_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
 
 
-class ImportRunSchema(ma.Schema):
-    """The job run an action started; follow it at ``/api/v1/jobs/{id}``."""
-
-    id = fields.Integer(dump_only=True)
-    key = fields.String(dump_only=True)
-    label = fields.String(dump_only=True)
-    status = fields.String(dump_only=True,
-                           metadata={"description": "queued, running, succeeded, failed"})
-    progress = fields.Integer(dump_only=True, metadata={"description": "0 to 100"})
-    message = fields.String(dump_only=True)
-    result = fields.Raw(dump_only=True, allow_none=True)
-    error = fields.String(dump_only=True, allow_none=True)
-    created_at = fields.AwareDateTime(dump_only=True)
-    finished_at = fields.AwareDateTime(dump_only=True, allow_none=True)
-    done = fields.Boolean(dump_only=True)
-
-
 class ProblemSchema(ma.Schema):
     """One problem of a staging row: the field, its column and what is wrong."""
 
