@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Column, Table, insert, inspect, select
 from sqlalchemy.orm import Mapper
@@ -28,7 +28,8 @@ from onward.core.db import (
 from onward.core.errors import OnwardError
 
 
-def insert_many(model: type, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+def insert_many(model: type, rows: Sequence[Mapping[str, Any]], *,
+                events: Literal["each", "batch"] = "each") -> list[int]:
     """Insert one new ``model`` record per row (``{field: value}``); returns their ids in order.
 
     The records get exactly what an ORM flush would give them: ``created_by``/``updated_by``
@@ -38,9 +39,13 @@ def insert_many(model: type, rows: Sequence[Mapping[str, Any]]) -> list[int]:
     is raised with ``index`` (the refused row's position in ``rows``) set on it, and
     nothing of the batch is written.
 
+    ``events="batch"`` writes one event for the whole batch instead of one per record:
+    ``<table>.bulk_created``, the new ids in ``data["ids"]``. It is for writers of
+    thousands of records (a data import), whose reactions should not run record by record.
+
     A model whose writes a bulk insert cannot reproduce (its own constructor, ``@validates``,
     server-side or SQL defaults, inheritance, a composite key) is written through the ORM
-    instead, in one flush; a refusal then carries no ``index``.
+    instead, in one flush, with an event per record; a refusal then carries no ``index``.
     """
     if not rows:
         return []
@@ -61,7 +66,7 @@ def insert_many(model: type, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         attribute = mapper.get_property_by_column(key).key
         for record, record_id in zip(records, ids, strict=True):
             record.__dict__[attribute] = record_id
-        log_changes(session, (("create", records),))
+        log_changes(session, (("create", records),), events=events)
     return ids
 
 

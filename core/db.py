@@ -380,35 +380,41 @@ def _after_flush(session: Session, _context) -> None:
                           ("delete", session.deleted)))
 
 
-def log_changes(session: Session, batches) -> None:
+def log_changes(session: Session, batches, *, events: str = "each") -> None:
     """Write the audit rows and event rows of changed records, as a flush does.
 
     ``batches`` holds ``(kind, records)`` pairs (``create``, ``update`` or ``delete``);
     the records carry their ids and their values as written. Called after every flush
-    and by :func:`onward.core.bulk.insert_many`.
+    and by :func:`onward.core.bulk.insert_many`. ``events="batch"`` announces each batch
+    of one model with a single event, ``<table>.bulk_<kind>d`` (``core_contact.bulk_created``),
+    whose ``data["ids"]`` lists the records, instead of one event per record.
     """
-    from onward.core.events import EventRecord, event_row
+    from onward.core.events import EventRecord, batch_event_row, event_row
     from onward.core.models import AuditEntry
 
     actor = current_actor()
     base = {"user_id": getattr(actor, "id", None), "created_at": utcnow(),
             "domain_id": getattr(actor, "domain_id", None)}
-    audit, events = [], []
+    audit, logged = [], []
     for kind, records in batches:
         for obj in records:
             audited = isinstance(obj, AuditedMixin)
-            if not (audited or obj.__events__):
+            announced = events == "each" and obj.__events__
+            if not (audited or announced):
                 continue
-            changes = column_changes(obj, kind)
+            # a creation's audit row holds no values: only events need them
+            changes = column_changes(obj, kind) if announced or kind != "create" else {}
             if kind == "update" and not changes:
                 continue
             if audited:
                 audit.extend(_audit_rows(obj, kind, changes, base))
-            if obj.__events__:
-                events.append(event_row(obj, kind, changes, base))
+            if announced:
+                logged.append(event_row(obj, kind, changes, base))
+        if events == "batch" and records and records[0].__events__:
+            logged.append(batch_event_row(records, kind, base))
     connection = session.connection()
     if audit:
         connection.execute(AuditEntry.__table__.insert(), audit)
-    if events:
-        connection.execute(EventRecord.__table__.insert(), events)
+    if logged:
+        connection.execute(EventRecord.__table__.insert(), logged)
         session.info["onward_events"] = True

@@ -124,6 +124,13 @@ def event_row(record: Any, kind: str, changes: dict, base: dict) -> dict:
     }
 
 
+def batch_event_row(records: list[Any], kind: str, base: dict) -> dict:
+    """The one event-log row of a batch of records of one model (see ``core/db.py``)."""
+    first = records[0]
+    return {**event_row(first, kind, {}, base), "name": f"{first.__tablename__}.bulk_{kind}d",
+            "record_id": None, "data": {"ids": [record.id for record in records]}}
+
+
 def emit(name: str, *, record: Any = None, data: dict | None = None) -> EventRecord:
     """Add an event of your own to the current transaction (dispatched after commit)."""
     actor = current_actor()

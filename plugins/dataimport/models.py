@@ -187,6 +187,6 @@ class PublishBatch(db.Model):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
-    #: ``{"inserted": [ids], "updated": {id: {field: old value}}}``
+    #: ``{"inserted": [[first id, last id], …], "updated": {id: {field: old value}}}``
     undo: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -32,7 +32,7 @@ from onward import (
 )
 from onward.plugins.dataimport.models import DataImport, PublishBatch, StagingRow
 from onward.plugins.dataimport.staging import setting, status_counts
-from onward.plugins.dataimport.validation import Plan, check_values, plan_for
+from onward.plugins.dataimport.validation import NO_PROBLEMS, Plan, check_values, plan_for
 
 
 def _key(values: dict[str, Any], fields: tuple[str, ...]) -> tuple:
@@ -55,17 +55,35 @@ def _existing(plan: Plan, data_import: DataImport, keys: list[tuple]) -> dict[tu
             for record in db.session.scalars(stmt)}
 
 
+def _add_spans(spans: list[list[int]], ids: list[int]) -> None:
+    """Add ``ids`` to ``spans``, ``[first, last]`` runs of consecutive ids (kept short)."""
+    for record_id in ids:
+        if spans and spans[-1][1] + 1 == record_id:
+            spans[-1][1] = record_id
+        else:
+            spans.append([record_id, record_id])
+
+
+def _spans(inserted: list) -> list[list[int]]:
+    """A batch's inserted ids as spans (a batch of an earlier version lists single ids)."""
+    return [[item, item] if isinstance(item, int) else item for item in inserted]
+
+
 class _Outcome:
     """What a publish run did so far: counts, undo data and the staging rows to update."""
 
     def __init__(self) -> None:
         self.counts = {"inserted": 0, "updated": 0, "unchanged": 0, "failed": 0}
         self.undo: dict[str, Any] = {"inserted": [], "updated": {}}
-        self.rows: list[dict[str, Any]] = []
+        #: staging rows to mark: ``{"row_id", "record"}`` published, ``{"row_id", "found"}``
+        #: (its problems) failed
+        self.published: list[dict[str, Any]] = []
+        self.failed: list[dict[str, Any]] = []
 
     def saved(self) -> tuple:
         """A copy to go back to when a chunk is refused."""
-        return dict(self.counts), list(self.undo["inserted"]), dict(self.undo["updated"])
+        return (dict(self.counts), [list(span) for span in self.undo["inserted"]],
+                dict(self.undo["updated"]))
 
     def restore(self, saved: tuple) -> None:
         """Go back to :meth:`saved`."""
@@ -74,8 +92,16 @@ class _Outcome:
     def fail(self, row_id: int, problems: list[dict[str, str]]) -> None:
         """A row that could not be published goes back to *Needs attention*."""
         self.counts["failed"] += 1
-        self.rows.append({"id": row_id, "status": "needs_attention", "problems": problems,
-                          "batch_id": None, "record_id": None})
+        self.failed.append({"row_id": row_id, "found": problems})
+
+    def mark_rows(self, batch: PublishBatch) -> None:
+        """Write the staging rows' outcome so far (two Core executemany statements)."""
+        connection = db.session.connection()
+        if self.published:
+            connection.execute(_PUBLISHED.values(batch_id=batch.id), self.published)
+        if self.failed:
+            connection.execute(_FAILED, self.failed)
+        self.published, self.failed = [], []
 
 
 def _plain(value: Any) -> Any:
@@ -95,15 +121,14 @@ def _column_defaults(model: type, names: tuple[str, ...]) -> dict[str, Any]:
             for name in names}
 
 
-def _write(plan: Plan, data_import: DataImport, values: dict[str, Any], existing,
-           outcome: _Outcome) -> tuple[Any, bool]:
+def _write(plan: Plan, data_import: DataImport, values: dict[str, Any], key: tuple,
+           existing, outcome: _Outcome) -> tuple[Any, bool]:
     """Update one record (not flushed) or stage a new one; returns it and whether it is new.
 
     A new record is a ``SimpleNamespace`` of its values until :func:`_write_all` inserts it.
     """
     target = plan.target
     fields = {name: value for name, value in values.items() if value is not None}
-    key = _key(values, target.natural_key)
     record = existing.get(key)
     if record is None:
         record = SimpleNamespace(**{**_defaults(target), **fields})
@@ -135,19 +160,20 @@ def _write_all(plan, data_import, good, existing, outcome) -> list[tuple[Any, An
     staging row as ``row``.
     """
     with db.session.begin_nested():
-        written = [(row, *_write(plan, data_import, values, existing, outcome))
-                   for row, values in good]
+        written = [(row, *_write(plan, data_import, values, key, existing, outcome))
+                   for row, values, key in good]
         db.session.flush()
         new = [(row, record) for row, record, is_new in written if is_new]
         try:
-            ids = insert_many(plan.target.model, [vars(record) for _, record in new])
+            ids = insert_many(plan.target.model, [vars(record) for _, record in new],
+                              events="batch")
         except OnwardError as refused:
             if getattr(refused, "index", None) is not None:
                 refused.row = new[refused.index][0]
             raise
     for (_, record), record_id in zip(new, ids, strict=True):
         record.id = record_id
-    outcome.undo["inserted"].extend(ids)
+    _add_spans(outcome.undo["inserted"], ids)
     return [(row, record) for row, record, _ in written]
 
 
@@ -160,11 +186,11 @@ def _publish_chunk(plan, data_import, batch, chunk, outcome: _Outcome) -> None:
     keys = [_key(values, plan.target.natural_key) for values in converted]
     existing = _existing(plan, data_import, keys)
     good = []
-    for row, values, found in zip(chunk, converted, problems, strict=True):
+    for row, values, key, found in zip(chunk, converted, keys, problems, strict=True):
         if found:
             outcome.fail(row.id, found)
         else:
-            good.append((row, values))
+            good.append((row, values, key))
     written, retries = None, _BULK_RETRIES
     while written is None:
         before = outcome.saved()
@@ -178,27 +204,29 @@ def _publish_chunk(plan, data_import, batch, chunk, outcome: _Outcome) -> None:
             if row is None or retries < 0:
                 break
             outcome.fail(row.id, [{"field": "", "column": "", "message": _message(refused)}])
-            good = [(other, values) for other, values in good if other is not row]
+            good = [item for item in good if item[0] is not row]
     if written is None:  # find the rows refused, one by one
         written = []
-        for row, values in good:
+        for item in good:
             saved = outcome.saved()
             try:
-                written += _write_all(plan, data_import, [(row, values)], existing, outcome)
+                written += _write_all(plan, data_import, [item], existing, outcome)
             except (OnwardError, IntegrityError) as refused:
                 outcome.restore(saved)
                 existing.clear()
                 existing.update(_existing(plan, data_import, keys))
-                outcome.fail(row.id, [{"field": "", "column": "", "message": _message(refused)}])
-    outcome.rows.extend({"id": row.id, "status": "published", "problems": [],
-                         "batch_id": batch.id, "record_id": record.id}
-                        for row, record in written)
+                outcome.fail(item[0].id,
+                             [{"field": "", "column": "", "message": _message(refused)}])
+    outcome.published.extend({"row_id": row.id, "record": record.id}
+                             for row, record in written)
 
 
 _ROWS = StagingRow.__table__
-#: one executemany for a chunk's staging rows (parameters ``new_<column>``)
-_ROW_UPDATE = update(_ROWS).where(_ROWS.c.id == bindparam("new_id")).values(
-    {name: bindparam(f"new_{name}") for name in ("status", "problems", "batch_id", "record_id")})
+_PUBLISHED = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
+              .values(status="published", problems=NO_PROBLEMS, record_id=bindparam("record")))
+_FAILED = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
+           .values(status="needs_attention", problems=bindparam("found"), batch_id=None,
+                   record_id=None))
 
 
 def _message(refused: Exception) -> str:
@@ -235,13 +263,10 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
             break
         last_id = chunk[-1].id
         _publish_chunk(plan, data_import, batch, chunk, outcome)
-        if outcome.rows:
-            db.session.connection().execute(_ROW_UPDATE, [
-                {f"new_{name}": value for name, value in row.items()} for row in outcome.rows])
-            outcome.rows = []
+        outcome.mark_rows(batch)
         for name, count in outcome.counts.items():
             setattr(batch, name, count)
-        batch.undo = {"inserted": list(outcome.undo["inserted"]),
+        batch.undo = {"inserted": [list(span) for span in outcome.undo["inserted"]],
                       "updated": dict(outcome.undo["updated"])}
         db.session.flush()
         done += len(chunk)
@@ -272,11 +297,11 @@ def undo(batch: PublishBatch) -> PublishBatch:
         if record is not None:
             for name, value in old.items():
                 setattr(record, name, _typed(plan, name, value))
-    for record_id in reversed(batch.undo.get("inserted") or []):
-        record = db.session.get(model, record_id)
-        if record is not None:
+    for first, last in reversed(_spans(batch.undo.get("inserted") or [])):
+        for record in db.session.scalars(select(model).where(model.id.between(first, last))
+                                         .order_by(model.id.desc())):
             db.session.delete(record)
-    db.session.flush()
+        db.session.flush()
     db.session.execute(update(StagingRow).where(StagingRow.batch_id == batch.id)
                        .values(status="ready", batch_id=None, record_id=None))
     batch.undone_at = utcnow()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from werkzeug.utils import secure_filename
 
 from onward import (
@@ -125,7 +125,13 @@ def file_path(record: ImportFile) -> Path:
     return uploads_folder() / record.path
 
 
+#: cell values JSON holds as they are (checked by exact type first: every cell comes here)
+_PLAIN = frozenset({bool, int, float, str})
+
+
 def _json_value(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, CellError):
         return {"error": value.code}
     if isinstance(value, dt.date | dt.datetime | dt.time):
@@ -200,18 +206,19 @@ def _stage(data_import, record, target, stored, progress) -> int:
 
 def _insert_chunk(data_import: DataImport, record: ImportFile, target: ImportTarget,
                   mapped: list[tuple[int, ColumnMap]], chunk) -> int:
-    now = utcnow()
+    """One chunk into staging: one Core ``INSERT`` of the rows (no ORM objects)."""
+    common = {"import_id": data_import.id, "file_id": record.id,
+              "account_id": data_import.account_id, "domain_id": data_import.domain_id,
+              "status": "yet_to_validate", "problems": [], "created_at": utcnow()}
+    cells = [(index, column.field, column.apply) for index, column in mapped]
     rows = []
     for row in chunk:
-        values = {column.field: _json_value(column.apply(row.values[index]))
-                  for index, column in mapped}
-        rows.append({"import_id": data_import.id, "file_id": record.id,
-                     "account_id": data_import.account_id, "domain_id": data_import.domain_id,
-                     "row_number": row.number, "values": values,
-                     "natural_key": natural_key(values, target.natural_key),
-                     "status": "yet_to_validate", "problems": [], "created_at": now})
+        raw = row.values
+        values = {name: _json_value(apply(raw[index])) for index, name, apply in cells}
+        rows.append({**common, "row_number": row.number, "values": values,
+                     "natural_key": natural_key(values, target.natural_key)})
     if rows:
-        db.session.execute(insert(StagingRow), rows)
+        db.session.connection().execute(StagingRow.__table__.insert(), rows)
     return len(rows)
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 
 from onward import Domain, ImportField, ImportReference, ImportTarget, db, require
 from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
@@ -249,50 +249,60 @@ def check_values(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]]
 
     Returns the converted values and the problems of each row.
     """
-    converted: list[dict[str, Any]] = [{} for _ in rows]
     problems: list[list[dict[str, str]]] = [[] for _ in rows]
+    columns = [_check_column(field_plan, data_import, [row.get(field_plan.field.name)
+                                                       for row in rows], problems)
+               for field_plan in plan.fields]
+    names = [field_plan.field.name for field_plan in plan.fields]
+    converted = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    if plan.records:
+        for index, row in enumerate(rows):
+            for label, check in plan.records:
+                outcome = check(row, data_import)
+                if outcome is False or isinstance(outcome, str):
+                    problems[index].append({"field": "", "column": "",
+                                            "message": outcome if isinstance(outcome, str)
+                                            else f"{label}: the row does not pass."})
+    return converted, problems
 
-    def problem(index: int, item: ImportField, message: str) -> None:
+
+def _check_column(field_plan: FieldPlan, data_import: DataImport, column: list[Any],
+                  problems: list[list[dict[str, str]]]) -> list[Any]:
+    """The converted values of one field over a chunk; problems go to their rows."""
+    item, convert, extra = field_plan.field, field_plan.convert, field_plan.extra
+    reference = field_plan.lookup
+    ids = (lookup_references(reference, (v for v in column if type(v) is not dict),
+                             data_import) if reference else None)
+
+    def problem(index: int, message: str) -> None:
         problems[index].append({"field": item.name, "column": item.title,
                                 "message": f"{item.title}: {message}."})
 
-    for field_plan in plan.fields:
-        item = field_plan.field
-        column = [row.get(item.name) for row in rows]
-        reference = field_plan.lookup
-        ids = (lookup_references(reference, (v for v in column if not isinstance(v, dict)),
-                                 data_import) if reference else None)
-        for index, value in enumerate(column):
-            if isinstance(value, dict) and "error" in value:
-                problem(index, item, f"the cell shows the error {value['error']} instead of "
-                                     "a value")
-                continue
-            if value is None or value == "":
-                if field_plan.required:
-                    problem(index, item, "a value is required")
-                converted[index][item.name] = None
-                continue
-            result, message = field_plan.convert(value)
-            if message is None and ids is not None:
-                found = ids.get(str(value).strip().casefold())
-                if found is None:
-                    message = (f"no {reference.model.__name__.removeprefix('Onboarding')} "
-                               f"named {value!r} (by {reference.field}) in this account")
-                elif item.reference:  # a reference field stores the id it names
-                    result = found
-            for extra in field_plan.extra:
-                message = message or extra(value)
-            if message:
-                problem(index, item, message)
-            converted[index][item.name] = result
-    for index, row in enumerate(rows):
-        for label, check in plan.records:
-            outcome = check(row, data_import)
-            if outcome is False or isinstance(outcome, str):
-                problems[index].append({"field": "", "column": "",
-                                        "message": outcome if isinstance(outcome, str)
-                                        else f"{label}: the row does not pass."})
-    return converted, problems
+    results: list[Any] = []
+    for index, value in enumerate(column):
+        if value is None or value == "":
+            if field_plan.required:
+                problem(index, "a value is required")
+            results.append(None)
+            continue
+        if type(value) is dict:  # an error cell, as staged: {"error": "#N/A"}
+            problem(index, f"the cell shows the error {value.get('error')} instead of a value")
+            results.append(None)
+            continue
+        result, message = convert(value)
+        if message is None and ids is not None:
+            found = ids.get(str(value).strip().casefold())
+            if found is None:
+                message = (f"no {reference.model.__name__.removeprefix('Onboarding')} "
+                           f"named {value!r} (by {reference.field}) in this account")
+            elif item.reference:  # a reference field stores the id it names
+                result = found
+        for check in extra:
+            message = message or check(value)
+        if message:
+            problem(index, message)
+        results.append(result)
+    return results
 
 
 def _duplicates(data_import: DataImport) -> dict[str, int]:
@@ -301,6 +311,28 @@ def _duplicates(data_import: DataImport) -> dict[str, int]:
             .where(StagingRow.import_id == data_import.id, StagingRow.natural_key != "")
             .group_by(StagingRow.natural_key).having(func.count() > 1))
     return dict(db.session.execute(stmt).all())
+
+
+_ROWS = StagingRow.__table__
+#: the problems of a row that has none, as SQL (a bound ``[]`` would be encoded per row)
+NO_PROBLEMS = literal_column("'[]'")
+#: a chunk's outcome in two Core executemany statements: the ready rows, the others
+_READY = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
+          .values(status="ready", problems=NO_PROBLEMS))
+_NEEDS_ATTENTION = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
+                    .values(status="needs_attention", problems=bindparam("found")))
+
+
+def _set_statuses(chunk, problems: list[list[dict[str, str]]]) -> None:
+    connection = db.session.connection()
+    ready = [{"row_id": row.id} for row, found in zip(chunk, problems, strict=True)
+             if not found]
+    if ready:
+        connection.execute(_READY, ready)
+    attention = [{"row_id": row.id, "found": found}
+                 for row, found in zip(chunk, problems, strict=True) if found]
+    if attention:
+        connection.execute(_NEEDS_ATTENTION, attention)
 
 
 def validate(data_import: DataImport,
@@ -334,9 +366,7 @@ def validate(data_import: DataImport,
                 found.append({"field": plan.target.natural_key[0], "column": key_titles,
                               "message": f"{key_titles}: the same as row {first}; each "
                                          "record once."})
-        db.session.execute(update(StagingRow), [
-            {"id": row.id, "status": "needs_attention" if found else "ready",
-             "problems": found} for row, found in zip(chunk, problems, strict=True)])
+        _set_statuses(chunk, problems)
         done += len(chunk)
         if progress is not None:
             progress(done, max(total, done))  # a row fixed meanwhile may join the run

@@ -163,6 +163,22 @@ def test_bulk_creates_are_dispatched_to_on_event_like_orm_creates(app, exemplar,
         assert all(e.dispatched_at is not None for e in db.session.scalars(select(EventRecord)))
 
 
+def test_a_batch_announced_once_is_dispatched_as_one_event_listing_its_ids(app, exemplar,
+                                                                           make_account):
+    account = make_account()
+    with app.app_context():
+        ids = insert_many(exemplar.ExemplarThing, [{"name": "two", "account_id": account},
+                                                   {"name": "three", "account_id": account}],
+                          events="batch")
+        db.session.commit()
+        audited = db.session.scalars(select(AuditEntry.record_id).where(
+            AuditEntry.table_name == "exemplar_thing")).all()
+        assert sorted(audited) == ids  # the history of each record is kept as ever
+    received = [(e.name, e.record_id, e.data) for e in exemplar.received_events
+                if e.record_type == "exemplar_thing"]
+    assert received == [("exemplar_thing.bulk_created", None, {"ids": ids})]
+
+
 def test_an_unknown_field_is_refused_before_anything_is_written(app, exemplar, make_account):
     account = make_account()
     with app.app_context():
