@@ -13,7 +13,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from sqlalchemy import Column, Table, insert, inspect, select
+from sqlalchemy import Column, Table, func, insert, inspect, select
 from sqlalchemy.orm import Mapper
 
 from onward.core.actor import current_actor
@@ -141,20 +141,25 @@ def _check_rules(session, records: list[Any]) -> None:
 
 
 def _insert(connection, table: Table, key: Column, values: list[dict]) -> list[int]:
-    """Insert the rows with one ``INSERT … RETURNING`` per batch; their ids in row order."""
+    """Insert the rows in one executemany; their ids in row order."""
     if connection.dialect.name != "sqlite" or any(key.key in row for row in values):
         result = connection.execute(
             insert(table).returning(key, sort_by_parameter_order=True), values)
         return list(result.scalars())
-    # SQLite does not say which RETURNING row belongs to which parameters, so SQLAlchemy
-    # would insert row by row. But under the write lock it gives each new row max(id) + 1,
-    # in the order of the VALUES and of the batches: the sorted ids are in row order, and
-    # consecutive (checked, so an exhausted rowid range fails loudly instead).
-    ids = sorted(connection.execute(insert(table).returning(key), values).scalars())
-    if ids != list(range(ids[0], ids[0] + len(values))):
+    # SQLite does not say which RETURNING row belongs to which parameters (SQLAlchemy would
+    # insert row by row). But under the write lock it gives each new row one more than the
+    # largest id so far (or than the AUTOINCREMENT counter), in the order of the rows: the
+    # new ids are the run that ends at last_insert_rowid(). That is checked, so an exhausted
+    # rowid range (where SQLite picks ids at random) fails loudly instead.
+    before = connection.execute(select(func.max(key))).scalar() or 0
+    connection.execute(insert(table), values)
+    last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar()
+    first = last - len(values) + 1
+    if first <= before or connection.execute(select(func.count()).where(
+            key.between(first, last))).scalar() != len(values):
         raise RuntimeError(f"{table.name}: the new ids are not consecutive, so the order of "
                            "the inserted rows is unknown.")
-    return ids
+    return list(range(first, last + 1))
 
 
 class _DefaultContext:
@@ -175,6 +180,12 @@ def _default(column: Column, values: dict[str, Any]) -> Any:
     return default.arg
 
 
+@functools.cache
+def _columns(mapper: Mapper) -> tuple[tuple[str, Column], ...]:
+    """(attribute, column) of each mapped column, in table order."""
+    return tuple((attr.key, attr.columns[0]) for attr in mapper.column_attrs)
+
+
 def _values(mapper: Mapper, record: Any) -> dict[str, Any]:
     """The record's INSERT parameters; a ``None`` column with a default gets the default.
 
@@ -182,11 +193,10 @@ def _values(mapper: Mapper, record: Any) -> dict[str, Any]:
     audit and event rows show them.
     """
     state, values = record.__dict__, {}
-    for attr in mapper.column_attrs:
-        column = attr.columns[0]
-        value = state.get(attr.key)
+    for key, column in _columns(mapper):
+        value = state.get(key)
         if value is None and column.default is not None:
-            value = state[attr.key] = _default(column, values)
+            value = state[key] = _default(column, values)
         if value is not None or not column.primary_key:
             values[column.key] = value
     return values

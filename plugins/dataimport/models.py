@@ -11,7 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onward import (
@@ -170,6 +180,11 @@ class StagingRow(AccountScopedMixin, db.Model):
     #: the target record the row was published to
     record_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+#: the problems of a row that has none, as SQL for bulk statements (a bound ``[]`` would be
+#: JSON-encoded once per row)
+NO_PROBLEMS = literal_column("'[]'")
 
 
 class PublishBatch(db.Model):

@@ -30,9 +30,9 @@ from onward import (
     require,
     utcnow,
 )
-from onward.plugins.dataimport.models import DataImport, PublishBatch, StagingRow
+from onward.plugins.dataimport.models import NO_PROBLEMS, DataImport, PublishBatch, StagingRow
 from onward.plugins.dataimport.staging import setting, status_counts
-from onward.plugins.dataimport.validation import NO_PROBLEMS, Plan, check_values, plan_for
+from onward.plugins.dataimport.validation import Plan, check_values, plan_for
 
 
 def _key(values: dict[str, Any], fields: tuple[str, ...]) -> tuple:

@@ -17,10 +17,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, func, literal_column, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from onward import Domain, ImportField, ImportReference, ImportTarget, db, require
-from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
+from onward.plugins.dataimport.models import (
+    NO_PROBLEMS,
+    DataImport,
+    StagingRow,
+    ValidationRule,
+)
 from onward.plugins.dataimport.staging import setting, target_of
 
 #: a converter takes a cell's value and gives (the value to publish, a problem or None)
@@ -314,8 +319,6 @@ def _duplicates(data_import: DataImport) -> dict[str, int]:
 
 
 _ROWS = StagingRow.__table__
-#: the problems of a row that has none, as SQL (a bound ``[]`` would be encoded per row)
-NO_PROBLEMS = literal_column("'[]'")
 #: a chunk's outcome in two Core executemany statements: the ready rows, the others
 _READY = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
           .values(status="ready", problems=NO_PROBLEMS))
