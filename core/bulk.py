@@ -142,10 +142,21 @@ def _check_rules(session, records: list[Any]) -> None:
 
 def _insert(connection, table: Table, key: Column, values: list[dict]) -> list[int]:
     """Insert the rows in one executemany; their ids in row order."""
-    if connection.dialect.name != "sqlite" or any(key.key in row for row in values):
-        result = connection.execute(
-            insert(table).returning(key, sort_by_parameter_order=True), values)
-        return list(result.scalars())
+    dialect = connection.dialect.name
+    if not any(key.key in row for row in values):
+        if dialect == "sqlite":
+            return _insert_sqlite(connection, table, key, values)
+        if dialect == "postgresql":
+            sequence = connection.execute(
+                select(func.pg_get_serial_sequence(table.name, key.name))).scalar()
+            if sequence is not None:
+                return _insert_postgresql(connection, table, key, values, sequence)
+    result = connection.execute(
+        insert(table).returning(key, sort_by_parameter_order=True), values)
+    return list(result.scalars())
+
+
+def _insert_sqlite(connection, table: Table, key: Column, values: list[dict]) -> list[int]:
     # SQLite does not say which RETURNING row belongs to which parameters (SQLAlchemy would
     # insert row by row). But under the write lock it gives each new row one more than the
     # largest id so far (or than the AUTOINCREMENT counter), in the order of the rows: the
@@ -160,6 +171,17 @@ def _insert(connection, table: Table, key: Column, values: list[dict]) -> list[i
         raise RuntimeError(f"{table.name}: the new ids are not consecutive, so the order of "
                            "the inserted rows is unknown.")
     return list(range(first, last + 1))
+
+
+def _insert_postgresql(connection, table: Table, key: Column, values: list[dict],
+                       sequence: str) -> list[int]:
+    # RETURNING in parameter order would make SQLAlchemy insert row by row (the key is
+    # made by the server): take the ids from the key's sequence first, then insert them.
+    ids = list(connection.execute(select(func.nextval(sequence)).select_from(
+        func.generate_series(1, len(values)))).scalars())
+    connection.execute(insert(table), [{**row, key.key: record_id}
+                                       for row, record_id in zip(values, ids, strict=True)])
+    return ids
 
 
 class _DefaultContext:

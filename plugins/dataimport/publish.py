@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from onward import (
@@ -30,7 +30,8 @@ from onward import (
     require,
     utcnow,
 )
-from onward.plugins.dataimport.models import NO_PROBLEMS, DataImport, PublishBatch, StagingRow
+from onward.plugins.dataimport import rowstatus
+from onward.plugins.dataimport.models import DataImport, PublishBatch, StagingRow
 from onward.plugins.dataimport.staging import setting, status_counts
 from onward.plugins.dataimport.validation import Plan, check_values, plan_for
 
@@ -75,10 +76,9 @@ class _Outcome:
     def __init__(self) -> None:
         self.counts = {"inserted": 0, "updated": 0, "unchanged": 0, "failed": 0}
         self.undo: dict[str, Any] = {"inserted": [], "updated": {}}
-        #: staging rows to mark: ``{"row_id", "record"}`` published, ``{"row_id", "found"}``
-        #: (its problems) failed
-        self.published: list[dict[str, Any]] = []
-        self.failed: list[dict[str, Any]] = []
+        #: staging rows to mark: (row id, record id) published, (row id, problems) failed
+        self.published: list[tuple[int, int]] = []
+        self.failed: list[tuple[int, list[dict[str, str]]]] = []
 
     def saved(self) -> tuple:
         """A copy to go back to when a chunk is refused."""
@@ -92,15 +92,12 @@ class _Outcome:
     def fail(self, row_id: int, problems: list[dict[str, str]]) -> None:
         """A row that could not be published goes back to *Needs attention*."""
         self.counts["failed"] += 1
-        self.failed.append({"row_id": row_id, "found": problems})
+        self.failed.append((row_id, problems))
 
     def mark_rows(self, batch: PublishBatch) -> None:
-        """Write the staging rows' outcome so far (two Core executemany statements)."""
-        connection = db.session.connection()
-        if self.published:
-            connection.execute(_PUBLISHED.values(batch_id=batch.id), self.published)
-        if self.failed:
-            connection.execute(_FAILED, self.failed)
+        """Write the staging rows' outcome so far."""
+        rowstatus.mark_published(self.published, batch.id)
+        rowstatus.mark_needs_attention(self.failed)
         self.published, self.failed = [], []
 
 
@@ -217,16 +214,7 @@ def _publish_chunk(plan, data_import, batch, chunk, outcome: _Outcome) -> None:
                 existing.update(_existing(plan, data_import, keys))
                 outcome.fail(item[0].id,
                              [{"field": "", "column": "", "message": _message(refused)}])
-    outcome.published.extend({"row_id": row.id, "record": record.id}
-                             for row, record in written)
-
-
-_ROWS = StagingRow.__table__
-_PUBLISHED = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
-              .values(status="published", problems=NO_PROBLEMS, record_id=bindparam("record")))
-_FAILED = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
-           .values(status="needs_attention", problems=bindparam("found"), batch_id=None,
-                   record_id=None))
+    outcome.published.extend((row.id, record.id) for row, record in written)
 
 
 def _message(refused: Exception) -> str:

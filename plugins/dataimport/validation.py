@@ -17,15 +17,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 
 from onward import Domain, ImportField, ImportReference, ImportTarget, db, require
-from onward.plugins.dataimport.models import (
-    NO_PROBLEMS,
-    DataImport,
-    StagingRow,
-    ValidationRule,
-)
+from onward.plugins.dataimport import rowstatus
+from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
 from onward.plugins.dataimport.staging import setting, target_of
 
 #: a converter takes a cell's value and gives (the value to publish, a problem or None)
@@ -318,24 +314,10 @@ def _duplicates(data_import: DataImport) -> dict[str, int]:
     return dict(db.session.execute(stmt).all())
 
 
-_ROWS = StagingRow.__table__
-#: a chunk's outcome in two Core executemany statements: the ready rows, the others
-_READY = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
-          .values(status="ready", problems=NO_PROBLEMS))
-_NEEDS_ATTENTION = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
-                    .values(status="needs_attention", problems=bindparam("found")))
-
-
 def _set_statuses(chunk, problems: list[list[dict[str, str]]]) -> None:
-    connection = db.session.connection()
-    ready = [{"row_id": row.id} for row, found in zip(chunk, problems, strict=True)
-             if not found]
-    if ready:
-        connection.execute(_READY, ready)
-    attention = [{"row_id": row.id, "found": found}
-                 for row, found in zip(chunk, problems, strict=True) if found]
-    if attention:
-        connection.execute(_NEEDS_ATTENTION, attention)
+    rows = list(zip(chunk, problems, strict=True))
+    rowstatus.mark_ready([row.id for row, found in rows if not found])
+    rowstatus.mark_needs_attention([(row.id, found) for row, found in rows if found])
 
 
 def validate(data_import: DataImport,

@@ -1,0 +1,55 @@
+"""Status changes of many staging rows at once, in a few set-based statements.
+
+Validation and publishing move whole chunks of rows: the rows that all get the same values
+in one ``UPDATE … WHERE id IN (…)`` per few thousand, the others in one executemany.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, update
+
+from onward import db
+from onward.plugins.dataimport.models import NO_PROBLEMS, StagingRow
+
+#: rows per statement: inside every database's limit of bound parameters
+ROWS_PER_STATEMENT = 5000
+
+_ROWS = StagingRow.__table__
+_NEEDS_ATTENTION = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
+                    .values(status="needs_attention", problems=bindparam("found"),
+                            batch_id=None, record_id=None))
+#: each row gets its own record id, so one parameter set per row
+_PUBLISHED = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
+              .values(status="published", problems=NO_PROBLEMS, record_id=bindparam("record")))
+
+
+def _slices(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), ROWS_PER_STATEMENT):
+        yield items[start:start + ROWS_PER_STATEMENT]
+
+
+def mark_ready(row_ids: Sequence[int]) -> None:
+    """The rows are *Ready to publish*, without problems."""
+    connection = db.session.connection()
+    for part in _slices(row_ids):
+        connection.execute(update(_ROWS).where(_ROWS.c.id.in_(part))
+                           .values(status="ready", problems=NO_PROBLEMS))
+
+
+def mark_needs_attention(found: Sequence[tuple[int, list[dict[str, str]]]]) -> None:
+    """The rows need attention: ``(row id, its problems)`` pairs."""
+    if found:
+        db.session.connection().execute(
+            _NEEDS_ATTENTION, [{"row_id": row_id, "found": problems}
+                               for row_id, problems in found])
+
+
+def mark_published(records: Sequence[tuple[int, int]], batch_id: int) -> None:
+    """The rows are published in batch ``batch_id``: ``(row id, record id)`` pairs."""
+    if records:
+        db.session.connection().execute(
+            _PUBLISHED.values(batch_id=batch_id),
+            [{"row_id": row_id, "record": record_id} for row_id, record_id in records])
