@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_THREADS": 2,
     #: a run still ``running`` this long after it started belongs to a worker that died
     "JOBS_STALE_HOURS": 6,
+    #: dispatched events older than this many days are deleted by the ``core_events_prune``
+    #: job (pending and failing events stay until they are handed over)
+    "EVENTS_KEEP_DAYS": 30,
     "REDIS_URL": None,
     "RQ_QUEUE": "onward",
     # --- lists

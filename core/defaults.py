@@ -1,7 +1,7 @@
 """Core's own hook implementations, registered as the plugin ``core``.
 
 Core contributes through the same hooks as every plugin: its role, its blueprints, its
-commands, its navigation, its migrations and its demo data.
+commands, its navigation, its jobs, its migrations and its demo data.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from onward.core.hookspecs import hookimpl
-from onward.core.registries import FieldRule, Migrations, NavItem, RoleDefinition
+from onward.core.registries import FieldRule, Job, Migrations, NavItem, RoleDefinition
 
 
 @hookimpl
@@ -83,6 +83,16 @@ def register_commands(cli):
 def register_migrations():
     """Core's Alembic lineage (version table ``alembic_version``)."""
     return Migrations("core", Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def register_jobs():
+    """Core's upkeep: pruning the event log."""
+    from onward.core.events import prune_job
+
+    return [Job("core_events_prune", "Prune the event log", prune_job, schedule="15 3 * * *",
+                description="Deletes the events dispatched more than EVENTS_KEEP_DAYS ago; "
+                            "pending and failing events stay.")]
 
 
 @hookimpl

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import JSON, Integer, String, Text, event, or_, select, update
+from sqlalchemy import JSON, Integer, String, Text, delete, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from onward.core.actor import SYSTEM, acting_as, current_actor
@@ -209,6 +209,37 @@ def _record_failure(event_id: int, exc: Exception) -> None:
     record.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     record.claimed_until = utcnow() + dt.timedelta(seconds=30 * 2 ** min(record.attempts, 8))
     db.session.commit()
+
+
+# --- retention --------------------------------------------------------------------------
+
+#: events deleted per statement (and per commit) by :func:`prune_dispatched`
+PRUNE_BATCH = 10_000
+
+
+def prune_dispatched(now: dt.datetime | None = None) -> int:
+    """Delete the events dispatched more than ``EVENTS_KEEP_DAYS`` ago; returns how many.
+
+    Pending events and events whose reactions keep failing stay: they still have work to
+    do. Deletes a batch at a time, each in its own transaction.
+    """
+    cutoff = (now or utcnow()) - dt.timedelta(days=current_app.config["EVENTS_KEEP_DAYS"])
+    deleted = 0
+    while True:
+        ids = select(EventRecord.id).where(EventRecord.dispatched_at < cutoff).limit(PRUNE_BATCH)
+        count = db.session.execute(delete(EventRecord).where(
+            EventRecord.id.in_(ids.scalar_subquery()))).rowcount
+        db.session.commit()
+        deleted += count
+        if count < PRUNE_BATCH:
+            return deleted
+
+
+def prune_job(ctx) -> dict[str, int]:
+    """The scheduled job: prune the event log and say how many events went."""
+    deleted = prune_dispatched()
+    ctx.progress(100, f"{deleted} dispatched events deleted")
+    return {"deleted": deleted}
 
 
 @event.listens_for(Session, "after_commit")

@@ -1,12 +1,13 @@
 """Publishing: ready staging rows into the target, by natural key, in undoable batches.
 
 Each chunk is written inside a savepoint: its new records with one bulk insert
-(:func:`onward.insert_many`) and its updates through the ORM, so the target's business
-rules, numbering, audit and event logs apply as for any other writer. A record a rule
-refuses on insert fails alone and the chunk is written again without it; when a chunk is
-refused otherwise, its rows are retried one by one and only the refused ones fail (they
-go to *Needs attention* with the rule's message). A batch records what it inserted and
-the old values of what it updated, so :func:`undo` can take it back.
+(:func:`onward.insert_many`, one ``<table>.bulk_created`` event per chunk) and its updates
+through the ORM, so the target's business rules, numbering and audit log apply as for any
+other writer; its rows stay locked until it is written, so a fix saved meanwhile waits.
+A record a rule refuses on insert fails alone and the chunk is written again without it;
+when a chunk is refused otherwise, its rows are retried one by one and only the refused
+ones fail (they go to *Needs attention* with the rule's message). A batch records what it
+inserted and the old values of what it updated, so :func:`undo` can take it back.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
     while True:
         chunk = db.session.execute(
             select(StagingRow.id, StagingRow.values).where(*ready, StagingRow.id > last_id)
-            .order_by(StagingRow.id).limit(size)).all()
+            .order_by(StagingRow.id).limit(size).with_for_update()).all()
         if not chunk:
             break
         last_id = chunk[-1].id

@@ -4,7 +4,9 @@ The checks of a target are compiled once per run (:func:`plan_for`): each field 
 converter from its type (and from the *data validation assist* rules an admin added), and
 the record validators plugins registered run on whole rows. Rows are validated a chunk at
 a time, column by column; references are looked up once per chunk; the statuses go back
-in one bulk statement. Every problem names the column and says what is wrong.
+in set-based statements. A chunk's rows stay locked until it is written, so a fix saved
+meanwhile waits and is validated again, never marked ready unseen. Every problem names
+the column and says what is wrong.
 """
 
 from __future__ import annotations
@@ -340,7 +342,7 @@ def validate(data_import: DataImport,
             select(StagingRow.id, StagingRow.row_number, StagingRow.values,
                    StagingRow.natural_key)
             .where(*pending, StagingRow.id > last_id)
-            .order_by(StagingRow.id).limit(size)).all()
+            .order_by(StagingRow.id).limit(size).with_for_update()).all()
         if not chunk:
             break
         last_id = chunk[-1].id

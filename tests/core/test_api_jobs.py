@@ -95,7 +95,8 @@ def test_runs_are_read_through_their_scope(client, admin, make_user, make_domain
 
 def test_scheduled_jobs_are_listed_turned_off_and_on(app, client, admin):
     listed = client.get("/api/v1/jobs/schedules", headers=admin).json
-    (tick,) = listed["items"]
+    tick = next(item for item in listed["items"] if item["key"] == "exemplar_tick")
+    assert "core_events_prune" in [item["key"] for item in listed["items"]]
     assert {key: tick[key] for key in ("key", "label", "schedule", "active", "last_run_at",
                                        "last_run_id")} == {
         "key": "exemplar_tick", "label": "Tick", "schedule": "*/5 * * * *", "active": True,
@@ -107,8 +108,8 @@ def test_scheduled_jobs_are_listed_turned_off_and_on(app, client, admin):
     assert (off.status_code, off.json["active"]) == (200, False)
     with app.app_context():
         assert db.session.get(JobSchedule, "exemplar_tick").active is False
-    assert client.get("/api/v1/jobs/schedules?active=false", headers=admin).json["meta"][
-        "total"] == 1
+    turned_off = client.get("/api/v1/jobs/schedules?active=false", headers=admin).json
+    assert [item["key"] for item in turned_off["items"]] == ["exemplar_tick"]
     on = client.patch("/api/v1/jobs/schedules/exemplar_tick", headers=admin,
                       json={"active": True})
     assert on.json["active"] is True

@@ -24,6 +24,12 @@ def _make_due(app, key="exemplar_tick"):
         db.session.commit()
 
 
+def _schedule(runner, key="exemplar_tick"):
+    """The row of ``key`` in ``jobs schedules --json``."""
+    rows = parse_json(runner.invoke(["jobs", "schedules", "--json"]))
+    return next(row for row in rows if row["key"] == key)
+
+
 def _runs(app, key="exemplar_tick"):
     with app.app_context():
         return [(run.status, run.scheduled, run.result)
@@ -38,7 +44,7 @@ def test_run_due_runs_due_jobs_in_the_foreground(app, runner):
     assert output.strip() == "Run 1 (exemplar_tick): succeeded: Counted 1 of 1"
     assert _runs(app) == [("succeeded", True, {"counted": 1})]  # finished before the exit
     assert ok(runner.invoke(["jobs", "run-due"])).strip() == "No job is due."
-    (row,) = parse_json(runner.invoke(["jobs", "schedules", "--json"]))
+    row = _schedule(runner)
     assert (row["key"], row["last_run_id"]) == ("exemplar_tick", 1)
     assert row["next_run_at"] > dt.datetime.now(dt.UTC).isoformat()
 
@@ -68,12 +74,12 @@ def test_an_inactive_job_is_not_due(app, runner):
     assert output.strip() == "Deactivated exemplar_tick."
     _make_due(app)
     assert ok(runner.invoke(["jobs", "run-due"])).strip() == "No job is due."
-    (row,) = parse_json(runner.invoke(["jobs", "schedules", "--json"]))
+    row = _schedule(runner)
     assert (row["label"], row["schedule"], row["active"]) == ("Tick", "*/5 * * * *", False)
 
     output = ok(runner.invoke(["jobs", "activate", "exemplar_tick"]))
     assert output.startswith("Activated exemplar_tick; next run at ")
-    (row,) = parse_json(runner.invoke(["jobs", "schedules", "--json"]))
+    row = _schedule(runner)
     assert row["active"] is True
     assert row["next_run_at"] > dt.datetime.now(dt.UTC).isoformat()
     assert "exemplar_tick" in ok(runner.invoke(["jobs", "schedules"]))

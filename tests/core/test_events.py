@@ -191,3 +191,33 @@ def test_dispatch_can_be_left_to_the_jobs(app, exemplar, account):
     with app.app_context():
         assert dispatch_pending() >= 1
     assert "exemplar_thing.created" in [e.name for e in exemplar.received_events]
+
+
+@pytest.mark.onward_config(EVENTS_KEEP_DAYS=30, JOBS_BACKEND="sync")
+def test_the_prune_job_deletes_only_events_dispatched_long_ago(app, monkeypatch):
+    from onward.core import events
+    from onward.core.jobs import enqueue, job_type
+
+    now = dt.datetime.now(dt.UTC)
+    ago = {name: now - dt.timedelta(days=days) for name, days in
+           (("old", 31), ("recent", 29), ("pending", 90), ("failing", 90))}
+    monkeypatch.setattr(events, "PRUNE_BATCH", 2)  # several batches
+    with app.app_context():
+        for n in range(5):
+            db.session.add(EventRecord(name="exemplar.old", changes={}, data={"n": n},
+                                       created_at=ago["old"], dispatched_at=ago["old"]))
+        db.session.add(EventRecord(name="exemplar.recent", changes={}, data={},
+                                   dispatched_at=ago["recent"]))
+        db.session.add(EventRecord(name="exemplar.pending", changes={}, data={},
+                                   created_at=ago["pending"]))
+        db.session.add(EventRecord(name="exemplar.failing", changes={}, data={},
+                                   created_at=ago["failing"], attempts=MAX_ATTEMPTS,
+                                   last_error="RuntimeError: boom"))
+        db.session.commit()
+        assert job_type("core_events_prune").schedule  # runs by itself, every night
+        run = enqueue("core_events_prune")
+        db.session.commit()
+        assert (run.status, run.result) == ("succeeded", {"deleted": 5})
+        assert sorted(db.session.scalars(select(EventRecord.name).where(
+            EventRecord.name.like("exemplar.%")))) == [
+            "exemplar.failing", "exemplar.pending", "exemplar.recent"]

@@ -332,3 +332,33 @@ def test_publish_reports_each_chunk_and_a_run_that_dies_stays_undoable(app, task
     calls = []
     run(lambda di: publish.publish(di, progress=lambda *step: calls.append(step)))
     assert calls == [(2, 3), (3, 3)]
+
+
+@pytest.mark.parametrize("step", [validation.validate, publish.publish])
+def test_a_fix_saved_while_its_chunk_is_worked_on_waits_for_the_chunk(app, task_id, run, xlsx,
+                                                                      monkeypatch, step):
+    run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None]]))
+    if step is publish.publish:
+        run(validation.validate)
+    attempts, check = [], validation.check_values
+
+    def a_fix_is_saved_meanwhile(plan, data_import, rows):
+        other = db.engine.raw_connection()  # another writer, waiting 0.1 s at most
+        try:
+            cursor = other.cursor()
+            cursor.execute("PRAGMA busy_timeout=100" if db.engine.dialect.name == "sqlite"
+                           else "SET lock_timeout = '100ms'")
+            cursor.execute("UPDATE dataimport_row SET natural_key = 'fixed'")
+            other.commit()
+            attempts.append("saved")
+        except db.engine.dialect.dbapi.OperationalError:
+            other.rollback()
+            attempts.append("waited")
+        finally:
+            other.close()
+        return check(plan, data_import, rows)
+
+    monkeypatch.setattr(validation, "check_values", a_fix_is_saved_meanwhile)
+    monkeypatch.setattr(publish, "check_values", a_fix_is_saved_meanwhile)
+    run(step)
+    assert attempts == ["waited"]
