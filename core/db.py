@@ -389,6 +389,7 @@ def log_changes(session: Session, batches, *, events: str = "each") -> None:
     of one model with a single event, ``<table>.bulk_<kind>d`` (``core_contact.bulk_created``),
     whose ``data["ids"]`` lists the records, instead of one event per record.
     """
+    from onward.core.bulk import write_rows
     from onward.core.events import EventRecord, batch_event_row, event_row
     from onward.core.models import AuditEntry
 
@@ -413,8 +414,7 @@ def log_changes(session: Session, batches, *, events: str = "each") -> None:
         if events == "batch" and records and records[0].__events__:
             logged.append(batch_event_row(records, kind, base))
     connection = session.connection()
-    if audit:
-        connection.execute(AuditEntry.__table__.insert(), audit)
+    write_rows(connection, AuditEntry.__table__, audit)
     if logged:
-        connection.execute(EventRecord.__table__.insert(), logged)
+        write_rows(connection, EventRecord.__table__, logged)
         session.info["onward_events"] = True

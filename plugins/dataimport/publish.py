@@ -43,14 +43,22 @@ def _key(values: dict[str, Any], fields: tuple[str, ...]) -> tuple:
 
 
 def _existing(plan: Plan, data_import: DataImport, keys: list[tuple]) -> dict[tuple, Any]:
-    """The target's records with these natural keys (in the import's account)."""
+    """The target's records with these natural keys (in the import's account).
+
+    Text is compared lower-cased: an index on ``lower(column)`` (with the account column
+    first) keeps this lookup fast however many records the target holds.
+    """
     target, model = plan.target, plan.target.model
+    keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
     columns = [getattr(model, name) for name in target.natural_key]
     compared = [func.lower(c) if plan.target.field(c.key).type in ("string", "email", "text")
                 else c for c in columns]
-    stmt = select(model).where(tuple_(*compared).in_(keys))
+    if len(compared) == 1:  # a plain IN: what an index on the expression serves
+        stmt = select(model).where(compared[0].in_([key for key, in keys]))
+    else:
+        stmt = select(model).where(tuple_(*compared).in_(keys))
     if target.account_field:
         stmt = stmt.where(getattr(model, target.account_field) == data_import.account_id)
     return {_key({c.key: getattr(record, c.key) for c in columns}, target.natural_key): record

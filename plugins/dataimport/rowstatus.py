@@ -1,7 +1,8 @@
 """Status changes of many staging rows at once, in a few set-based statements.
 
 Validation and publishing move whole chunks of rows: the rows that all get the same values
-in one ``UPDATE … WHERE id IN (…)`` per few thousand, the others in one executemany.
+in one ``UPDATE … WHERE id IN (…)`` per few thousand, the others in one executemany. On
+PostgreSQL the ids travel as arrays (``= ANY(:ids)``, ``unnest``): one parameter each.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Integer, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from onward import db
 from onward.plugins.dataimport.models import NO_PROBLEMS, StagingRow
@@ -21,9 +23,17 @@ _ROWS = StagingRow.__table__
 _NEEDS_ATTENTION = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
                     .values(status="needs_attention", problems=bindparam("found"),
                             batch_id=None, record_id=None))
-#: each row gets its own record id, so one parameter set per row
+#: each row gets its own record id: one parameter set per row …
 _PUBLISHED = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
               .values(status="published", problems=NO_PROBLEMS, record_id=bindparam("record")))
+#: … or, on PostgreSQL, two arrays zipped by ``unnest``
+_IDS = bindparam("ids", type_=ARRAY(Integer))
+_PAIRS = select(func.unnest(_IDS).label("row_id"),
+                func.unnest(bindparam("records", type_=ARRAY(Integer))).label("record")
+                ).subquery("published")
+_PUBLISHED_FROM_ARRAYS = (update(_ROWS).where(_ROWS.c.id == _PAIRS.c.row_id)
+                          .values(status="published", problems=NO_PROBLEMS,
+                                  record_id=_PAIRS.c.record))
 
 
 def _slices(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -34,9 +44,13 @@ def _slices(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 def mark_ready(row_ids: Sequence[int]) -> None:
     """The rows are *Ready to publish*, without problems."""
     connection = db.session.connection()
+    ready = update(_ROWS).values(status="ready", problems=NO_PROBLEMS)
+    if connection.dialect.name == "postgresql":  # one array, not thousands of parameters
+        if row_ids:
+            connection.execute(ready.where(_ROWS.c.id == any_(_IDS)), {"ids": list(row_ids)})
+        return
     for part in _slices(row_ids):
-        connection.execute(update(_ROWS).where(_ROWS.c.id.in_(part))
-                           .values(status="ready", problems=NO_PROBLEMS))
+        connection.execute(ready.where(_ROWS.c.id.in_(part)))
 
 
 def mark_needs_attention(found: Sequence[tuple[int, list[dict[str, str]]]]) -> None:
@@ -49,7 +63,13 @@ def mark_needs_attention(found: Sequence[tuple[int, list[dict[str, str]]]]) -> N
 
 def mark_published(records: Sequence[tuple[int, int]], batch_id: int) -> None:
     """The rows are published in batch ``batch_id``: ``(row id, record id)`` pairs."""
-    if records:
-        db.session.connection().execute(
-            _PUBLISHED.values(batch_id=batch_id),
-            [{"row_id": row_id, "record": record_id} for row_id, record_id in records])
+    if not records:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":  # two arrays, one statement
+        row_ids, record_ids = zip(*records, strict=True)
+        connection.execute(_PUBLISHED_FROM_ARRAYS.values(batch_id=batch_id),
+                           {"ids": list(row_ids), "records": list(record_ids)})
+        return
+    connection.execute(_PUBLISHED.values(batch_id=batch_id),
+                       [{"row_id": row_id, "record": record_id} for row_id, record_id in records])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from werkzeug.utils import secure_filename
 
 from onward import (
@@ -26,9 +26,10 @@ from onward import (
     db,
     require,
     utcnow,
+    write_rows,
 )
 from onward.plugins.dataimport.mapping import ColumnMap, Matching, columns_for
-from onward.plugins.dataimport.models import NO_PROBLEMS, DataImport, ImportFile, StagingRow
+from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
 from onward.plugins.dataimport.reader import workbook
 from onward.plugins.dataimport.reader.cells import CellError
 from onward.plugins.onboarding.models import CaseTask
@@ -206,21 +207,19 @@ def _stage(data_import, record, target, stored, progress) -> int:
 
 def _insert_chunk(data_import: DataImport, record: ImportFile, target: ImportTarget,
                   mapped: list[tuple[int, ColumnMap]], chunk) -> int:
-    """One chunk into staging: one Core executemany (no ORM objects; constants inline)."""
-    statement = insert(StagingRow.__table__).values(
-        import_id=data_import.id, file_id=record.id, account_id=data_import.account_id,
-        domain_id=data_import.domain_id, status="yet_to_validate", problems=NO_PROBLEMS,
-        created_at=utcnow())
+    """One chunk into staging in one bulk statement (no ORM objects)."""
+    common = {"import_id": data_import.id, "file_id": record.id,
+              "account_id": data_import.account_id, "domain_id": data_import.domain_id,
+              "status": "yet_to_validate", "problems": [], "created_at": utcnow()}
     cells = [(index, column.field, column.apply) for index, column in mapped]
     key = target.natural_key
     rows = []
     for row in chunk:
         raw = row.values
         values = {name: _json_value(apply(raw[index])) for index, name, apply in cells}
-        rows.append({"row_number": row.number, "values": values,
+        rows.append({**common, "row_number": row.number, "values": values,
                      "natural_key": natural_key(values, key)})
-    if rows:
-        db.session.connection().execute(statement, rows)
+    write_rows(db.session.connection(), StagingRow.__table__, rows)
     return len(rows)
 
 

@@ -207,3 +207,25 @@ def test_a_model_a_bulk_insert_cannot_reproduce_is_written_by_the_orm(app, exemp
             insert_many(exemplar.ExemplarCase, [{"account_id": account, "priority": 9}])
         assert not hasattr(refused.value, "index")
         assert db.session.scalars(select(exemplar.ExemplarCase)).all() == []
+
+
+def test_write_rows_stores_what_an_insert_stores(app):
+    from onward import write_rows
+
+    moment = dt.datetime(2031, 5, 30, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    row = {"name": "exemplar.copied", "record_type": "exemplar_thing", "record_id": 7,
+           "changes": {"name": [None, "Ünïcode \t tab \\ backslash"]},
+           "data": {"ids": [1, 2], "none": None}, "actor_id": None, "domain_id": 1,
+           "created_at": moment, "attempts": 0}
+    table = EventRecord.__table__
+    with app.app_context():
+        connection = db.session.connection()
+        write_rows(connection, table, [row])
+        connection.execute(table.insert(), [{**row, "name": "exemplar.inserted"}])
+        db.session.commit()
+        stored = {event.name: event for event in db.session.scalars(
+            select(EventRecord).where(EventRecord.name.like("exemplar.%")))}
+        copied, inserted = stored["exemplar.copied"], stored["exemplar.inserted"]
+        columns = ("record_type", "record_id", "changes", "data", "domain_id", "created_at")
+        assert [getattr(copied, c) for c in columns] == [getattr(inserted, c) for c in columns]
+        assert copied.created_at == moment and copied.data == {"ids": [1, 2], "none": None}
