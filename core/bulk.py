@@ -186,31 +186,40 @@ def _insert_postgresql(connection, table: Table, key: Column, values: list[dict]
 
 
 def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert plain rows as fast as the database allows: ``COPY`` on PostgreSQL.
+    """Insert plain rows as fast as the database allows.
 
-    ``rows`` are ``{column: value}`` with the same columns in each; elsewhere they go in one
-    executemany. Values go through the columns' types as in any ``INSERT`` (JSON, time zones …); no
-    defaults are filled in and nothing is logged: this is the storage step under
-    :func:`insert_many` and under other bulk writers of work tables (staging rows).
+    ``rows`` are ``{column: value}`` with the same columns in each. PostgreSQL gets them by
+    ``COPY``, SQLite by one executemany of the driver, other databases by one SQLAlchemy
+    executemany. Values go through the columns' types as in any ``INSERT`` (JSON, time
+    zones …); no defaults are filled in and nothing is logged: this is the storage step
+    under :func:`insert_many` and under bulk writers of work tables (staging rows).
     """
     if not rows:
         return
-    if connection.dialect.name != "postgresql":
+    dialect = connection.dialect
+    if dialect.name not in ("postgresql", "sqlite"):
         connection.execute(insert(table), list(rows))
         return
-    columns = [table.c[name] for name in rows[0]]
-    prepare = connection.dialect.identifier_preparer
-    # psycopg adapts JSON values only as query parameters: COPY gets them as text
+    statement = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
+    # SQLite's positional parameters, in the order the compiled statement names them
+    columns = [table.c[name] for name in statement.positiontup or rows[0]]
+    # the drivers adapt JSON values only as query parameters: here they travel as text
     processors = [(column.key, json.dumps if isinstance(column.type, JSON)
-                   else column.type.bind_processor(connection.dialect)) for column in columns]
-    statement = (f"COPY {prepare.format_table(table)} "
-                 f"({', '.join(prepare.format_column(column) for column in columns)}) "
-                 "FROM STDIN")
+                   else column.type.bind_processor(dialect)) for column in columns]
+    values = ([row[name] if process is None or row[name] is None else process(row[name])
+               for name, process in processors] for row in rows)
+    if dialect.name == "sqlite":
+        connection.exec_driver_sql(statement.string, [tuple(row) for row in values])
+        return
+    from psycopg import sql
+
+    copy_from = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(*filter(None, (table.schema, table.name))),
+        sql.SQL(", ").join(sql.Identifier(column.name) for column in columns))
     with connection.connection.driver_connection.cursor() as cursor, \
-            cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row[name] if process is None or row[name] is None
-                            else process(row[name]) for name, process in processors])
+            cursor.copy(copy_from) as copy:
+        for row in values:
+            copy.write_row(row)
 
 
 class _DefaultContext:
