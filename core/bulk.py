@@ -10,8 +10,11 @@ the whole batch instead of one unit-of-work pass per object.
 from __future__ import annotations
 
 import functools
+import gc
 import json
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from sqlalchemy import JSON, Column, Table, func, insert, inspect, select
@@ -220,6 +223,36 @@ def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> N
             cursor.copy(copy_from) as copy:
         for row in values:
             copy.write_row(row)
+
+
+_collector_lock = threading.Lock()
+_collector_users = 0
+_collector_thresholds: tuple[int, ...] = ()
+
+
+@contextmanager
+def fewer_collections(threshold: int = 1_000_000) -> Iterator[None]:
+    """Run Python's cyclic garbage collector less often during bulk work.
+
+    Bulk work allocates millions of short-lived objects, and the collector would walk every
+    live object again after each 700 of them: about a third of a data import's time. Inside
+    this block it waits for ``threshold`` allocations instead (objects freed by reference
+    counting, nearly all of them, go at once as ever). The setting is process-wide: it
+    holds while any thread is inside such a block.
+    """
+    global _collector_users, _collector_thresholds
+    with _collector_lock:
+        if _collector_users == 0:
+            _collector_thresholds = gc.get_threshold()
+            gc.set_threshold(threshold, *_collector_thresholds[1:])
+        _collector_users += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_users -= 1
+            if _collector_users == 0:
+                gc.set_threshold(*_collector_thresholds)
 
 
 class _DefaultContext:

@@ -27,6 +27,7 @@ from onward import (
     OnwardError,
     current_actor,
     db,
+    fewer_collections,
     insert_many,
     require,
     utcnow,
@@ -230,6 +231,7 @@ def _message(refused: Exception) -> str:
     return getattr(refused, "message", None) or "the database refused the row"
 
 
+@fewer_collections()
 def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
             progress: Callable[[int, int], None] | None = None) -> PublishBatch:
     """Publish the *Ready to publish* rows (or only ``row_ids`` of them) to the target.

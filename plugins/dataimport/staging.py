@@ -24,6 +24,7 @@ from onward import (
     NotFound,
     ValidationFailed,
     db,
+    fewer_collections,
     require,
     utcnow,
     write_rows,
@@ -159,6 +160,7 @@ def _column_problems(matching: Matching) -> str:
     return "; ".join(problems)
 
 
+@fewer_collections()
 def stage_file(data_import: DataImport, record: ImportFile, *,
                progress: Callable[[int], None] | None = None) -> int:
     """Read ``record`` into staging; returns the number of rows staged.

@@ -21,7 +21,15 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from onward import Domain, ImportField, ImportReference, ImportTarget, db, require
+from onward import (
+    Domain,
+    ImportField,
+    ImportReference,
+    ImportTarget,
+    db,
+    fewer_collections,
+    require,
+)
 from onward.plugins.dataimport import rowstatus
 from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
 from onward.plugins.dataimport.staging import setting, target_of
@@ -322,6 +330,7 @@ def _set_statuses(chunk, problems: list[list[dict[str, str]]]) -> None:
     rowstatus.mark_needs_attention([(row.id, found) for row, found in rows if found])
 
 
+@fewer_collections()
 def validate(data_import: DataImport,
              progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Validate every *Yet to validate* row; returns the counts per status afterwards.

@@ -229,3 +229,20 @@ def test_write_rows_stores_what_an_insert_stores(app):
         columns = ("record_type", "record_id", "changes", "data", "domain_id", "created_at")
         assert [getattr(copied, c) for c in columns] == [getattr(inserted, c) for c in columns]
         assert copied.created_at == moment and copied.data == {"ids": [1, 2], "none": None}
+
+
+def test_fewer_collections_holds_while_any_user_is_inside_and_then_restores():
+    import gc
+
+    from onward import fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections(123_456):
+        assert gc.get_threshold() == (123_456, *before[1:])
+        with fewer_collections(999):  # a second user (another thread's import) changes nothing
+            assert gc.get_threshold()[0] == 123_456
+        assert gc.get_threshold()[0] == 123_456  # the first is still inside
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections(5_000):
+        raise RuntimeError("the bulk work failed")
+    assert gc.get_threshold() == before
