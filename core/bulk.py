@@ -13,12 +13,29 @@ import functools
 import gc
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Column, Table, func, insert, inspect, select
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Column,
+    ColumnElement,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapper
+from sqlalchemy.types import NullType
 
 from onward.core.actor import current_actor
 from onward.core.db import (
@@ -223,6 +240,37 @@ def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> N
             cursor.copy(copy_from) as copy:
         for row in values:
             copy.write_row(row)
+
+
+def among(expressions: ColumnElement | list[ColumnElement] | tuple[ColumnElement, ...],
+          values: Iterable[Any]) -> ColumnElement[bool]:
+    """``expressions IN values`` for lookups of thousands of values at a time.
+
+    ``expressions`` is one column (or SQL expression) and ``values`` its values, or a
+    sequence of them and ``values`` tuples. On PostgreSQL the values travel as one array
+    per column (``= ANY(:array)``, ``IN (SELECT unnest(…))``): with thousands of separate
+    parameters, the generic plan the server settles on for a repeated statement compares
+    every row with every parameter — a chunk lookup in a large table took seconds.
+    Elsewhere it is a plain ``IN``.
+    """
+    values = list(values)
+    single = not isinstance(expressions, list | tuple)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return (expressions.in_(values) if single
+                else tuple_(*expressions).in_([tuple(value) for value in values]))
+    if single:
+        return expressions == any_(_array(expressions, values))
+    arrays = [_array(expression, [value[index] for value in values])
+              for index, expression in enumerate(expressions)]
+    return tuple_(*expressions).in_(select(*(func.unnest(array) for array in arrays)))
+
+
+def _array(expression: ColumnElement, values: list[Any]) -> BindParameter:
+    """``values`` as one PostgreSQL array parameter of the expression's type."""
+    kind = expression.type
+    if isinstance(kind, NullType):  # a function such as lower(): typed like its values
+        kind = literal(values[0]).type if values else String()
+    return bindparam(None, values, type_=ARRAY(kind))
 
 
 _collector_lock = threading.Lock()

@@ -18,13 +18,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from onward import (
     Conflict,
     ImportTarget,
     OnwardError,
+    among,
     current_actor,
     db,
     fewer_collections,
@@ -56,10 +57,8 @@ def _existing(plan: Plan, data_import: DataImport, keys: list[tuple]) -> dict[tu
     columns = [getattr(model, name) for name in target.natural_key]
     compared = [func.lower(c) if plan.target.field(c.key).type in ("string", "email", "text")
                 else c for c in columns]
-    if len(compared) == 1:  # a plain IN: what an index on the expression serves
-        stmt = select(model).where(compared[0].in_([key for key, in keys]))
-    else:
-        stmt = select(model).where(tuple_(*compared).in_(keys))
+    stmt = select(model).where(among(compared[0], [key for key, in keys]) if len(compared) == 1
+                               else among(compared, keys))
     if target.account_field:
         stmt = stmt.where(getattr(model, target.account_field) == data_import.account_id)
     return {_key({c.key: getattr(record, c.key) for c in columns}, target.natural_key): record

@@ -1,8 +1,8 @@
 """Status changes of many staging rows at once, in a few set-based statements.
 
 Validation and publishing move whole chunks of rows: the rows that all get the same values
-in one ``UPDATE … WHERE id IN (…)`` per few thousand, the others in one executemany. On
-PostgreSQL the ids travel as arrays (``= ANY(:ids)``, ``unnest``): one parameter each.
+in one ``UPDATE … WHERE id IN (…)`` per few thousand (on PostgreSQL ``= ANY(:ids)``), the
+others in one executemany (on PostgreSQL one statement zipping two arrays).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, any_, bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from onward import db
+from onward import among, db
 from onward.plugins.dataimport.models import NO_PROBLEMS, StagingRow
 
 #: rows per statement: inside every database's limit of bound parameters
@@ -44,13 +44,9 @@ def _slices(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
 def mark_ready(row_ids: Sequence[int]) -> None:
     """The rows are *Ready to publish*, without problems."""
     connection = db.session.connection()
-    ready = update(_ROWS).values(status="ready", problems=NO_PROBLEMS)
-    if connection.dialect.name == "postgresql":  # one array, not thousands of parameters
-        if row_ids:
-            connection.execute(ready.where(_ROWS.c.id == any_(_IDS)), {"ids": list(row_ids)})
-        return
     for part in _slices(row_ids):
-        connection.execute(ready.where(_ROWS.c.id.in_(part)))
+        connection.execute(update(_ROWS).where(among(_ROWS.c.id, part))
+                           .values(status="ready", problems=NO_PROBLEMS))
 
 
 def mark_needs_attention(found: Sequence[tuple[int, list[dict[str, str]]]]) -> None:

@@ -26,6 +26,7 @@ from onward import (
     ImportField,
     ImportReference,
     ImportTarget,
+    among,
     db,
     fewer_collections,
     require,
@@ -246,7 +247,7 @@ def lookup_references(reference: ImportReference, names: Iterable[str],
         return {}
     model = reference.model
     column = getattr(model, reference.field)
-    stmt = select(column, model.id).where(func.lower(column).in_(wanted))
+    stmt = select(column, model.id).where(among(func.lower(column), wanted))
     if hasattr(model, "__account_column__") and model.__account_column__ != "id":
         stmt = stmt.where(getattr(model, model.__account_column__) == data_import.account_id)
     elif hasattr(model, "domain_id"):

@@ -246,3 +246,31 @@ def test_fewer_collections_holds_while_any_user_is_inside_and_then_restores():
     with pytest.raises(RuntimeError), fewer_collections(5_000):
         raise RuntimeError("the bulk work failed")
     assert gc.get_threshold() == before
+
+
+def test_among_finds_values_and_tuples_and_sends_postgresql_one_array_per_column(
+        app, exemplar, make_account):
+    from sqlalchemy import func
+
+    from onward import among
+
+    account = make_account()
+    with app.app_context():
+        insert_many(exemplar.ExemplarThing, [{"name": name, "account_id": account}
+                                             for name in ("Alpha", "Beta", "Gamma")])
+        db.session.commit()
+        thing = exemplar.ExemplarThing
+
+        def names(condition):
+            return sorted(db.session.scalars(select(thing.name).where(condition)))
+
+        many = [f"x{n}" for n in range(3000)]
+        assert names(among(func.lower(thing.name), ["alpha", "gamma", *many])) == [
+            "Alpha", "Gamma"]
+        assert names(among((thing.name, thing.account_id),
+                           [("Beta", account), ("Alpha", account + 1)])) == ["Beta"]
+        assert names(among(thing.name, [])) == []
+        if db.engine.dialect.name == "postgresql":  # one array, not 3,000 parameters
+            statement = select(thing.id).where(among(func.lower(thing.name), many))
+            compiled = statement.compile(db.engine)
+            assert "= ANY (" in str(compiled) and len(compiled.construct_params()) == 1
