@@ -1,10 +1,12 @@
-"""Bulk inserts: many new records in a few statements, with everything a flush gives them.
+"""Bulk work: many records in a few statements, lookups by the thousand, fewer collections.
 
 :func:`insert_many` does for a batch of new records what the ``before_flush`` and
 ``after_flush`` hooks of ``core/db.py`` do for each record the ORM inserts — the actor and
 timestamps, a block of numbers, the domain of the account, the model's ``create`` rules,
-column defaults, the audit log and the event log — but with one ``INSERT … RETURNING`` for
-the whole batch instead of one unit-of-work pass per object.
+column defaults, the audit log and the event log — but with one bulk statement for the
+whole batch instead of one unit-of-work pass per object. :func:`write_rows` is its storage
+step (``COPY`` on PostgreSQL); :func:`among` an ``IN`` for thousands of values;
+:func:`fewer_collections` keeps Python's garbage collector out of the way meanwhile.
 """
 
 from __future__ import annotations
@@ -184,7 +186,7 @@ def _insert_sqlite(connection, table: Table, key: Column, values: list[dict]) ->
     # new ids are the run that ends at last_insert_rowid(). That is checked, so an exhausted
     # rowid range (where SQLite picks ids at random) fails loudly instead.
     before = connection.execute(select(func.max(key))).scalar() or 0
-    connection.execute(insert(table), values)
+    write_rows(connection, table, values)
     last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar()
     first = last - len(values) + 1
     if first <= before or connection.execute(select(func.count()).where(
@@ -269,7 +271,8 @@ def _array(expression: ColumnElement, values: list[Any]) -> BindParameter:
     """``values`` as one PostgreSQL array parameter of the expression's type."""
     kind = expression.type
     if isinstance(kind, NullType):  # a function such as lower(): typed like its values
-        kind = literal(values[0]).type if values else String()
+        known = [value for value in values if value is not None]
+        kind = literal(known[0]).type if known else String()
     return bindparam(None, values, type_=ARRAY(kind))
 
 

@@ -265,7 +265,7 @@ def test_among_finds_values_and_tuples_and_sends_postgresql_one_array_per_column
             return sorted(db.session.scalars(select(thing.name).where(condition)))
 
         many = [f"x{n}" for n in range(3000)]
-        assert names(among(func.lower(thing.name), ["alpha", "gamma", *many])) == [
+        assert names(among(func.lower(thing.name), [None, "alpha", "gamma", *many])) == [
             "Alpha", "Gamma"]
         assert names(among((thing.name, thing.account_id),
                            [("Beta", account), ("Alpha", account + 1)])) == ["Beta"]
