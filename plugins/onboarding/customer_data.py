@@ -14,11 +14,13 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -41,6 +43,11 @@ INSTALL_BASE_STATES = {"in_use": "In use", "in_stock": "In stock",
                        "in_maintenance": "In maintenance", "retired": "Retired"}
 ADDRESS_TYPES = {"bill_to": "Bill to", "ship_to": "Ship to", "sold_to": "Sold to",
                  "service_to": "Service to"}
+
+
+def _key_index(table: str, column: str) -> Index:
+    """The index the data import finds a record by: its key lower-cased, in its account."""
+    return Index(f"ix_{table}_key", "account_id", text(f"lower({column})"))
 
 
 class CustomerRecord(AccountScopedMixin, TimestampMixin, AuditedMixin):
@@ -80,6 +87,7 @@ class OnboardingLocation(CustomerRecord, db.Model):
     """A site of the account: where install base items are, where it is billed or served."""
 
     __tablename__ = "onboarding_location"
+    __table_args__ = (_key_index("onboarding_location", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -99,6 +107,7 @@ class OnboardingContract(NumberedMixin, CustomerRecord, db.Model):
     """A contract of the account (``CNTR…``)."""
 
     __tablename__ = "onboarding_contract"
+    __table_args__ = (_key_index("onboarding_contract", "short_description"),)
     __number_prefix__ = "CNTR"
     __choices__ = {"state": CONTRACT_STATES}
 
@@ -119,6 +128,7 @@ class OnboardingSoldProduct(CustomerRecord, db.Model):
     """A product the account bought, under a contract or not."""
 
     __tablename__ = "onboarding_sold_product"
+    __table_args__ = (_key_index("onboarding_sold_product", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -139,6 +149,7 @@ class OnboardingEntitlement(CustomerRecord, db.Model):
     """A service entitlement: the support the account may use, counted in units."""
 
     __tablename__ = "onboarding_entitlement"
+    __table_args__ = (_key_index("onboarding_entitlement", "name"),)
     __choices__ = {"per_unit": ENTITLEMENT_UNITS}
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +176,7 @@ class OnboardingInstallBaseItem(CustomerRecord, db.Model):
     """An installed product of the account: what it is, where, since when."""
 
     __tablename__ = "onboarding_install_base_item"
+    __table_args__ = (_key_index("onboarding_install_base_item", "name"),)
     __choices__ = {"state": INSTALL_BASE_STATES}
 
     id: Mapped[int] = mapped_column(primary_key=True)
