@@ -1,8 +1,12 @@
-"""Fixtures of the data import's tests: the account being onboarded and its task."""
+"""Fixtures of the data import's tests: the account being onboarded, its task, the task's
+import and its customer contact."""
 
 import pytest
+from sqlalchemy import update
 
 from onward import SYSTEM, Account, acting_as, db
+from onward.plugins.dataimport import staging
+from onward.plugins.onboarding.models import CaseTask
 
 
 @pytest.fixture
@@ -21,3 +25,23 @@ def task_id(app, account):
         task = create_task(case, "Import locations", task_type="data_capture")
         db.session.commit()
         return task.id
+
+
+@pytest.fixture
+def import_id(app, task_id):
+    """The task's import into locations, started as the system, no rows yet."""
+    with app.app_context(), acting_as(SYSTEM):
+        data_import = staging.import_of_task(db.session.get(CaseTask, task_id), "locations")
+        db.session.commit()
+        return data_import.id
+
+
+@pytest.fixture
+def contact(app, make_user, account, task_id):
+    """The customer contact of the task, made visible to the customer."""
+    user = make_user("customer", account=account, email="cathy@genixify.example")
+    with app.app_context():
+        db.session.execute(update(CaseTask).where(CaseTask.id == task_id)
+                           .values(contact_id=user, visible_to_customer=True))
+        db.session.commit()
+    return user

@@ -23,26 +23,6 @@ ROWS = [["HQ", "Santa Clara", 37.35], ["Depot", "Austin", "north"], [None, "Reno
 
 
 @pytest.fixture
-def contact(app, make_user, account, task_id):
-    """The customer contact of the (now visible) task."""
-    user = make_user("customer", account=account, email="cathy@genixify.example")
-    with app.app_context():
-        db.session.execute(update(CaseTask).where(CaseTask.id == task_id)
-                           .values(contact_id=user, visible_to_customer=True))
-        db.session.commit()
-    return user
-
-
-@pytest.fixture
-def import_id(app, task_id):
-    """The task's import into locations, no rows yet."""
-    with app.app_context(), acting_as(SYSTEM):
-        data_import = staging.import_of_task(db.session.get(CaseTask, task_id), "locations")
-        db.session.commit()
-        return data_import.id
-
-
-@pytest.fixture
 def task_number(app, task_id):
     with app.app_context():
         return db.session.get(CaseTask, task_id).number

@@ -9,7 +9,6 @@ from csp_check import assert_csp_safe
 from sqlalchemy import func, select, update
 
 from onward import SYSTEM, acting_as, db, jobs
-from onward.plugins.dataimport import staging
 from onward.plugins.dataimport.models import DataImport, ImportFile, PublishBatch, StagingRow
 from onward.plugins.onboarding.customer_data import OnboardingLocation
 from onward.plugins.onboarding.models import CaseTask
@@ -35,15 +34,6 @@ def workbook(tmp_path):
         return openpyxl_workbook(tmp_path / name, {"Locations": [HEADER, *rows]}).read_bytes()
 
     return make
-
-
-@pytest.fixture
-def import_id(app, task_id):
-    """The task's import into locations, started as the system."""
-    with app.app_context(), acting_as(SYSTEM):
-        data_import = staging.import_of_task(db.session.get(CaseTask, task_id), "locations")
-        db.session.commit()
-        return data_import.id
 
 
 def url(task_id, action=""):
@@ -298,20 +288,9 @@ def test_mark_complete_closes_the_task_with_notes_and_the_summary(app, client, a
 # --- customers --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def customer(app, make_user, account, task_id):
-    """The customer contact of the (visible) task."""
-    user = make_user("customer", account=account, email="cathy@genixify.example")
-    with app.app_context():
-        db.session.execute(update(CaseTask).where(CaseTask.id == task_id)
-                           .values(contact_id=user, visible_to_customer=True))
-        db.session.commit()
-    return user
-
-
 def test_the_customer_contact_uploads_fixes_and_validates_but_never_publishes(
-        app, client, login_as, customer, task_id, import_id, workbook):
-    login_as(user=customer)
+        app, client, login_as, contact, task_id, import_id, workbook):
+    login_as(user=contact)
     portal = html(client.get(f"/portal/tasks/{task_id}"))
     assert f'href="{url(task_id)}">Data import</a>' in portal
     page = imported(client, task_id, workbook)
@@ -331,8 +310,8 @@ def test_the_customer_contact_uploads_fixes_and_validates_but_never_publishes(
 
 
 def test_a_customer_sees_no_start_form_nor_a_portal_link_before_the_import(
-        client, login_as, customer, task_id):
-    login_as(user=customer)
+        client, login_as, contact, task_id):
+    login_as(user=contact)
     assert "Data import</a>" not in html(client.get(f"/portal/tasks/{task_id}"))
     page = html(client.get(url(task_id)))
     assert "has not started yet" in page and "Start import</button>" not in page
@@ -354,7 +333,7 @@ def test_another_accounts_customer_gets_404(app, client, login_as, make_account,
 
 
 def test_a_customer_who_is_not_the_contact_gets_404(client, login_as, account, task_id,
-                                                    customer, import_id):
+                                                    contact, import_id):
     login_as("customer", account=account)
     assert client.get(url(task_id)).status_code == 404
 
