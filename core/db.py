@@ -11,7 +11,7 @@ pair, so every writer (UI, API, CLI, jobs) gets it.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
@@ -380,7 +380,8 @@ def _after_flush(session: Session, _context) -> None:
                           ("delete", session.deleted)))
 
 
-def log_changes(session: Session, batches, *, events: str = "each") -> None:
+def log_changes(session: Session, batches, *,
+                events: Literal["each", "batch"] = "each") -> None:
     """Write the audit rows and event rows of changed records, as a flush does.
 
     ``batches`` holds ``(kind, records)`` pairs (``create``, ``update`` or ``delete``);

@@ -74,11 +74,6 @@ def _add_spans(spans: list[list[int]], ids: list[int]) -> None:
             spans.append([record_id, record_id])
 
 
-def _spans(inserted: list) -> list[list[int]]:
-    """A batch's inserted ids as spans (a batch of an earlier version lists single ids)."""
-    return [[item, item] if isinstance(item, int) else item for item in inserted]
-
-
 class _Outcome:
     """What a publish run did so far: counts, undo data and the staging rows to update."""
 
@@ -295,7 +290,7 @@ def undo(batch: PublishBatch) -> PublishBatch:
         if record is not None:
             for name, value in old.items():
                 setattr(record, name, _typed(plan, name, value))
-    for first, last in reversed(_spans(batch.undo.get("inserted") or [])):
+    for first, last in reversed(batch.undo.get("inserted") or []):
         for record in db.session.scalars(select(model).where(model.id.between(first, last))
                                          .order_by(model.id.desc())):
             db.session.delete(record)
