@@ -207,27 +207,39 @@ def _insert_postgresql(connection, table: Table, key: Column, values: list[dict]
     return ids
 
 
+#: fewer rows than this go to PostgreSQL as an INSERT (COPY costs more round trips)
+COPY_MIN_ROWS = 50
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(table: Table, names: tuple[str, ...], dialect) -> tuple:
+    """The compiled INSERT of ``names``, its columns in parameter order, their processors."""
+    statement = insert(table).compile(dialect=dialect, column_keys=list(names))
+    # SQLite's positional parameters, in the order the compiled statement names them
+    columns = [table.c[name] for name in statement.positiontup or names]
+    # the drivers adapt JSON values only as query parameters: here they travel as text
+    processors = [(column.key, json.dumps if isinstance(column.type, JSON)
+                   else column.type.bind_processor(dialect)) for column in columns]
+    return statement, columns, processors
+
+
 def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert plain rows as fast as the database allows.
 
-    ``rows`` are ``{column: value}`` with the same columns in each. PostgreSQL gets them by
-    ``COPY``, SQLite by one executemany of the driver, other databases by one SQLAlchemy
-    executemany. Values go through the columns' types as in any ``INSERT`` (JSON, time
+    ``rows`` are ``{column: value}`` with the same columns in each. PostgreSQL gets many of
+    them by ``COPY``, SQLite by one executemany of the driver, everything else by one
+    SQLAlchemy executemany. Values go through the columns' types as in any ``INSERT`` (JSON, time
     zones …); no defaults are filled in and nothing is logged: this is the storage step
     under :func:`insert_many` and under bulk writers of work tables (staging rows).
     """
     if not rows:
         return
     dialect = connection.dialect
-    if dialect.name not in ("postgresql", "sqlite"):
+    by_copy = dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS
+    if not (by_copy or dialect.name == "sqlite"):
         connection.execute(insert(table), list(rows))
         return
-    statement = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
-    # SQLite's positional parameters, in the order the compiled statement names them
-    columns = [table.c[name] for name in statement.positiontup or rows[0]]
-    # the drivers adapt JSON values only as query parameters: here they travel as text
-    processors = [(column.key, json.dumps if isinstance(column.type, JSON)
-                   else column.type.bind_processor(dialect)) for column in columns]
+    statement, columns, processors = _prepared(table, tuple(rows[0]), dialect)
     values = ([row[name] if process is None or row[name] is None else process(row[name])
                for name, process in processors] for row in rows)
     if dialect.name == "sqlite":

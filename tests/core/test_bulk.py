@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from onward import RuleViolation, acting_as, db, insert_many
+from onward.core.bulk import COPY_MIN_ROWS
 from onward.core.db import next_number, next_numbers
 from onward.core.events import EventRecord
 from onward.core.models import AuditEntry, User
@@ -209,7 +210,8 @@ def test_a_model_a_bulk_insert_cannot_reproduce_is_written_by_the_orm(app, exemp
         assert db.session.scalars(select(exemplar.ExemplarCase)).all() == []
 
 
-def test_write_rows_stores_what_an_insert_stores(app):
+@pytest.mark.parametrize("copies", [1, COPY_MIN_ROWS])  # PostgreSQL: by INSERT, by COPY
+def test_write_rows_stores_what_an_insert_stores(app, copies):
     from onward import write_rows
 
     moment = dt.datetime(2031, 5, 30, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
@@ -220,11 +222,13 @@ def test_write_rows_stores_what_an_insert_stores(app):
     table = EventRecord.__table__
     with app.app_context():
         connection = db.session.connection()
-        write_rows(connection, table, [row])
+        write_rows(connection, table, [row] * copies)
         connection.execute(table.insert(), [{**row, "name": "exemplar.inserted"}])
         db.session.commit()
-        stored = {event.name: event for event in db.session.scalars(
-            select(EventRecord).where(EventRecord.name.like("exemplar.%")))}
+        events = db.session.scalars(select(EventRecord).where(
+            EventRecord.name.like("exemplar.%")).order_by(EventRecord.id)).all()
+        assert len(events) == copies + 1
+        stored = {event.name: event for event in events}
         copied, inserted = stored["exemplar.copied"], stored["exemplar.inserted"]
         columns = ("record_type", "record_id", "changes", "data", "domain_id", "created_at")
         assert [getattr(copied, c) for c in columns] == [getattr(inserted, c) for c in columns]
