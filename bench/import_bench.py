@@ -8,7 +8,9 @@ rows — for a throw-away import target, then times on SQLite (and on PostgreSQL
 ``--postgres``), each phase in a fresh forked child so each has its own peak memory:
 
 * the bare python-calamine read of every row (the yardstick);
-* read → staging (``stage_file``), validate, publish, and the three together;
+* import (read → staging, each chunk validated on the way: ``stage_file``) and publish,
+  and the two together; then, outside that figure, validating every row again (what
+  *Validate* does for fixed rows);
 * the naive path most Flask apps ship: openpyxl read-only, one ORM object and one
   duplicate-check query per row.
 
@@ -30,7 +32,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Boolean, Date, Index, Integer, Numeric, String, Text, select, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onward import (
@@ -150,26 +163,37 @@ def bare_read(path: Path, _url: str, _instance: Path) -> int:
 
 
 def pipeline(path: Path, url: str, instance: Path) -> dict[str, float]:
-    """Read → staging, validate, publish: seconds per phase."""
+    """Import (read → staging, validated) and publish, as the import and publish jobs do:
+    seconds per phase; and, outside the end to end figure, validating every row again."""
     from onward.plugins.dataimport import publish, staging, validation
+    from onward.plugins.dataimport.models import StagingRow
     from onward.plugins.onboarding.models import CaseTask
 
     app = _app(url, instance)
     task_id = _task(app)
-    times = {}
+    times: dict[str, float] = {}
     with app.app_context(), acting_as(SYSTEM):
         data_import = staging.import_of_task(db.session.get(CaseTask, task_id),
                                              "bench_contacts")
         with path.open("rb") as stream:
             record = staging.add_file(data_import, path.name, stream)
         db.session.commit()
-        for phase, step in (("staging", lambda: staging.stage_file(data_import, record)),
-                            ("validate", lambda: validation.validate(data_import)),
-                            ("publish", lambda: publish.publish(data_import))):
+
+        def timed(work) -> float:
             started = time.perf_counter()
-            step()
+            work()
             db.session.commit()
-            times[phase] = time.perf_counter() - started
+            return time.perf_counter() - started
+
+        def import_file():
+            staging.stage_file(data_import, record)
+            validation.validate(data_import)  # what is left to validate: nothing
+
+        times["import"] = timed(import_file)
+        db.session.execute(update(StagingRow).values(status="yet_to_validate"))
+        db.session.commit()
+        times["validate again"] = timed(lambda: validation.validate(data_import))
+        times["publish"] = timed(lambda: publish.publish(data_import))
         times["published"] = db.session.scalar(select(db.func.count(BenchContact.id)))
     return times
 
@@ -268,8 +292,8 @@ def main() -> None:
     for name, server in databases:
         with tempfile.TemporaryDirectory() as instance, database(name, server, instance) as url:
             _, times, peak_pipeline = measure(pipeline, path, url, Path(instance))
-            phases = sum(times[phase] for phase in ("staging", "validate", "publish"))
-            for phase in ("staging", "validate", "publish"):
+            phases = times["import"] + times["publish"]
+            for phase in ("import", "publish", "validate again"):
                 print(f"{name + ' ' + phase:<28}{rows / times[phase]:>12,.0f} rows/s "
                       f"{times[phase]:>8.2f} s")
             print(f"{name + ' end to end':<28}{rows / phases:>12,.0f} rows/s {phases:>8.2f} s "

@@ -36,9 +36,9 @@ from onward.plugins.dataimport.admin_forms import (
     TransformsForm,
     target_choices,
 )
+from onward.plugins.dataimport.config import target_of
 from onward.plugins.dataimport.mapping import ColumnMap
 from onward.plugins.dataimport.models import DataSource, ValidationRule
-from onward.plugins.dataimport.staging import target_of
 
 blueprint = Blueprint("dataimport_admin", __name__, url_prefix="/admin/imports",
                       template_folder="templates")

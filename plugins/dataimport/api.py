@@ -42,7 +42,14 @@ from onward import (
     scoped,
     utcnow,
 )
-from onward.plugins.dataimport import assist, exports, schemas, staging, templates
+from onward.plugins.dataimport import (
+    assist,
+    exports,
+    rowstatus,
+    schemas,
+    staging,
+    templates,
+)
 from onward.plugins.dataimport.jobs import LEASE_SETTINGS
 from onward.plugins.dataimport.models import (
     ROW_STATUSES,
@@ -195,7 +202,7 @@ def _running_job(data_import: DataImport) -> int | None:
 def _describe(data_import: DataImport) -> dict:
     """The import with its counts, files, latest batch and running job."""
     data = dump(_detail, data_import)
-    counts = staging.status_counts(data_import)
+    counts = rowstatus.status_counts(data_import)
     data["counts"] = {status: counts.get(status, 0) for status in ROW_STATUSES}
     data["files"] = [dump(_file, record) for record in db.session.scalars(
         scoped(ImportFile).where(ImportFile.import_id == data_import.id).order_by(ImportFile.id))]

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from onward import ValidationFailed, Validator, current_actor, db, require
+from onward.plugins.dataimport.config import target_of
 from onward.plugins.dataimport.models import FIELD_KINDS, ValidationRule
-from onward.plugins.dataimport.staging import target_of
 
 #: what the built-in field kinds are called and do (their options in brackets)
 FIELD_KIND_TEXTS = {

@@ -20,15 +20,10 @@ from flask import current_app
 from sqlalchemy import exists, or_, select
 
 from onward import Job, db, require, scoped, utcnow
+from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.exports import write_csv
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
-from onward.plugins.dataimport.staging import (
-    file_path,
-    setting,
-    staging_name,
-    target_of,
-    uploads_folder,
-)
+from onward.plugins.dataimport.staging import file_path, staging_name, uploads_folder
 from onward.plugins.onboarding.models import CLOSED_STATES, CaseTask
 
 #: settings (``ONWARD_IMPORT_BACKUP_DAYS``) and their defaults

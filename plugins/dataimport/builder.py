@@ -29,6 +29,7 @@ from onward import (
     playbooks,
     require,
 )
+from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.mapping import (
     ACCOUNT_FIELD,
     ColumnMap,
@@ -37,7 +38,7 @@ from onward.plugins.dataimport.mapping import (
 )
 from onward.plugins.dataimport.models import DataImport, DataSource
 from onward.plugins.dataimport.reader import workbook
-from onward.plugins.dataimport.staging import import_of_task, setting, target_of
+from onward.plugins.dataimport.staging import import_of_task
 from onward.plugins.dataimport.validation import _domain_chain
 from onward.plugins.onboarding.models import CaseTask
 

@@ -20,7 +20,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import or_, select
 
 from onward import NotFound, console, db, print_json_object, print_rows, say, scoped
-from onward.plugins.dataimport import backup, exports, reupload, staging, templates, validation
+from onward.plugins.dataimport import (
+    backup,
+    config,
+    exports,
+    reupload,
+    rowstatus,
+    staging,
+    templates,
+    validation,
+)
 from onward.plugins.dataimport import publish as publishing
 from onward.plugins.dataimport.jobs import lease
 from onward.plugins.dataimport.models import (
@@ -56,7 +65,7 @@ def _task(number: str) -> CaseTask:
 
 def import_task(case: OnboardingCase, target: str) -> CaseTask:
     """The case's open import task for ``target``, made when there is none."""
-    label = staging.target_of(target).label
+    label = config.target_of(target).label
     task = db.session.scalar(
         scoped(CaseTask).join(DataImport, DataImport.task_id == CaseTask.id)
         .where(CaseTask.case_id == case.id, DataImport.target == target,
@@ -77,7 +86,7 @@ def import_group():
 @with_appcontext
 def template(target, output):
     """Write the XLSX template of import target TARGET (e.g. locations)."""
-    described = staging.target_of(target)
+    described = config.target_of(target)
     output.write_bytes(templates.template_workbook(described))
     say(f"[green]Wrote[/] the {escape(described.label)} template to {escape(str(output))}.")
 
@@ -90,8 +99,8 @@ def _progress(as_json: bool):
 
 
 def _stage(data_import: DataImport, records: list[ImportFile], progress) -> None:
-    """Stage each file (an errors workbook goes back to its rows), with a bar."""
-    bar = progress.add_task("Staging", total=None) if progress else None
+    """Stage and validate each file (an errors workbook goes back to its rows), with a bar."""
+    bar = progress.add_task("Importing", total=None) if progress else None
     done = 0
     for record in records:
         def moved(rows, before=done):
@@ -165,15 +174,16 @@ def run(files, case_number, target, and_publish, as_json):
         db.session.commit()
         with _progress(as_json) as progress:
             _stage(data_import, records, progress)
-            pending = staging.status_counts(data_import).get("yet_to_validate", 0)
-            counts = _phase(progress, "Validating", pending,
-                            lambda advance: validation.validate(data_import, advance))
+            counts = rowstatus.status_counts(data_import)
+            if counts.get("yet_to_validate"):  # rows fixed in an errors workbook
+                counts = _phase(progress, "Validating", counts["yet_to_validate"],
+                                lambda advance: validation.validate(data_import, advance))
             batch = None
             if and_publish:
                 batch = _phase(progress, "Publishing", counts.get("ready", 0),
                                lambda advance: publishing.publish(data_import,
                                                                    progress=advance))
-                counts = staging.status_counts(data_import)
+                counts = rowstatus.status_counts(data_import)
     refused = {r.name: r.message for r in records if r.state == "refused"}
     summary = {"task": task.number, "target": target, "files": [_file_row(r) for r in records],
                "counts": _counts(counts), "problems": _problems(data_import)}
@@ -230,7 +240,7 @@ def status(task_number, as_json):
     batches = db.session.scalars(select(PublishBatch).where(
         PublishBatch.import_id == data_import.id).order_by(PublishBatch.id))
     data = {"task": task_number, "target": data_import.target, "state": data_import.state,
-            "counts": _counts(staging.status_counts(data_import)),
+            "counts": _counts(rowstatus.status_counts(data_import)),
             "files": [_file_row(record) for record in data_import.files],
             "batches": [{**_batch_row(b), "created_at": b.created_at,
                          "undone_at": b.undone_at} for b in batches]}
@@ -252,7 +262,7 @@ def errors(task_number, output):
     """Write the rows that need attention to an XLSX: fix it, then `import run` it again."""
     data_import = _import_of(task_number)
     output.write_bytes(exports.errors_workbook(data_import))
-    count = staging.status_counts(data_import).get("needs_attention", 0)
+    count = rowstatus.status_counts(data_import).get("needs_attention", 0)
     say(f"[green]Wrote[/] {count} rows that need attention to {escape(str(output))}.")
 
 

@@ -25,8 +25,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from onward import ImportField, ImportTarget, db, require
+from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.models import DataImport, StagingRow
-from onward.plugins.dataimport.staging import setting, target_of
 from onward.plugins.dataimport.templates import (
     AUTHOR,
     HEADER_FILL,

@@ -1,4 +1,4 @@
-"""The data import's jobs: import files (stage, then validate) and publish, with progress.
+"""The data import's jobs: import files, validate rows, publish them; with progress.
 
 Runs on one import take turns: a run takes the import's lease (an atomic update) before it
 works and gives it back when it ends; a second run waits for it. A lease older than
@@ -60,7 +60,7 @@ def lease(import_id: int, run_id: int) -> Iterator[None]:
 
 
 def import_files(ctx, import_id: int, file_ids: list[int]) -> dict:
-    """Stage the files, then validate every row that is yet to validate."""
+    """Stage the files (validating their rows), then validate any row yet to validate."""
     with lease(import_id, ctx.run.id):
         data_import = get_or_404(DataImport, import_id, right="write")
         files = db.session.scalars(select(ImportFile).where(
@@ -69,14 +69,14 @@ def import_files(ctx, import_id: int, file_ids: list[int]) -> dict:
         staged, refused = 0, {}
         for done, record in enumerate(files):
             def progress(rows, done=done, record=record):
-                ctx.progress(80 * done / len(files), f"{record.name}: {rows} rows staged")
+                ctx.progress(90 * done / len(files),
+                             f"{record.name}: {rows} rows staged and validated")
 
             staged += reupload.take_file(data_import, record, progress=progress)
             if record.state == "refused":
                 refused[record.name] = record.message
-            ctx.progress(80 * (done + 1) / len(files), f"{record.name}: {record.rows} rows")
-        ctx.progress(85, "Validating")
-        counts = validation.validate(data_import, progress=_validating(ctx, 85, 15))
+            ctx.progress(90 * (done + 1) / len(files), f"{record.name}: {record.rows} rows")
+        counts = validation.validate(data_import, progress=_validating(ctx, 90, 10))
         ctx.progress(100, _summary(staged, counts, refused))
         return {"staged": staged, "refused": refused, "counts": counts}
 

@@ -34,8 +34,9 @@ from onward import (
     utcnow,
 )
 from onward.plugins.dataimport import rowstatus
+from onward.plugins.dataimport.config import setting
 from onward.plugins.dataimport.models import DataImport, PublishBatch, StagingRow
-from onward.plugins.dataimport.staging import setting, status_counts
+from onward.plugins.dataimport.rowstatus import status_counts
 from onward.plugins.dataimport.validation import Plan, check_values, plan_for
 
 

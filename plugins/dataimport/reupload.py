@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from onward import Conflict, ValidationFailed, db, require
-from onward.plugins.dataimport import staging
+from onward.plugins.dataimport import config, staging
 from onward.plugins.dataimport.exports import PROBLEMS_COLUMN, ROW_COLUMN
 from onward.plugins.dataimport.mapping import match_columns
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
@@ -74,10 +74,10 @@ def restage_fixes(data_import: DataImport, record: ImportFile) -> Restaged:
 
 
 def _apply(data_import: DataImport, record: ImportFile) -> Restaged:
-    target = staging.target_of(data_import.target)
+    target = config.target_of(data_import.target)
     fields = {item.name for item in target.fields}
     path = staging.file_path(record)
-    with workbook.read(path, chunk_size=staging.setting("IMPORT_CHUNK_ROWS")) as table:
+    with workbook.read(path, chunk_size=config.setting("IMPORT_CHUNK_ROWS")) as table:
         headers = list(table.headers)
         if not headers or _plain(headers[0]) != _plain(ROW_COLUMN):
             raise ValidationFailed(f"{record.name} is not an errors workbook: its first "

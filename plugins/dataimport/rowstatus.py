@@ -1,4 +1,4 @@
-"""Status changes of many staging rows at once, in a few set-based statements.
+"""Statuses of staging rows: how many are in each, and changes of many at once.
 
 Validation and publishing move whole chunks of rows: the rows that all get the same values
 in one ``UPDATE … WHERE id IN (…)`` per few thousand (on PostgreSQL ``= ANY(:ids)``), the
@@ -14,7 +14,7 @@ from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from onward import among, db
-from onward.plugins.dataimport.models import NO_PROBLEMS, StagingRow
+from onward.plugins.dataimport.models import NO_PROBLEMS, DataImport, StagingRow
 
 #: rows per statement: inside every database's limit of bound parameters
 ROWS_PER_STATEMENT = 5000
@@ -34,6 +34,14 @@ _PAIRS = select(func.unnest(_IDS).label("row_id"),
 _PUBLISHED_FROM_ARRAYS = (update(_ROWS).where(_ROWS.c.id == _PAIRS.c.row_id)
                           .values(status="published", problems=NO_PROBLEMS,
                                   record_id=_PAIRS.c.record))
+
+
+def status_counts(data_import: DataImport) -> dict[str, int]:
+    """How many staging rows of the import are in each status (an SQL aggregate)."""
+    rows = db.session.execute(
+        select(StagingRow.status, func.count()).where(StagingRow.import_id == data_import.id)
+        .group_by(StagingRow.status))
+    return dict(rows.all())
 
 
 def _slices(items: Sequence[Any]) -> Iterator[Sequence[Any]]:

@@ -1,8 +1,9 @@
 """Imports and staging: the import of a task, its files, and their rows in staging.
 
-Files are stored under the instance folder and read a chunk at a time; every chunk goes to
-the staging table in one bulk statement. Rows hold JSON-safe values: dates as ISO text,
-error cells as ``{"error": "#N/A"}``.
+Files are stored under the instance folder and read a chunk at a time; every chunk is
+validated while it is in memory (as the seed's *Import* does: rows arrive *Ready to
+publish* or *Needs attention*) and goes to the staging table in one bulk statement. Rows
+hold JSON-safe values: dates as ISO text, error cells as ``{"error": "#N/A"}``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from werkzeug.utils import secure_filename
 
 from onward import (
     Conflict,
-    ImportTarget,
     NotFound,
     ValidationFailed,
     db,
@@ -29,37 +29,17 @@ from onward import (
     utcnow,
     write_rows,
 )
+from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.mapping import ColumnMap, Matching, columns_for
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
 from onward.plugins.dataimport.reader import workbook
 from onward.plugins.dataimport.reader.cells import CellError
+from onward.plugins.dataimport.rowstatus import status_counts
+from onward.plugins.dataimport.validation import Plan, check_new_rows, plan_for
 from onward.plugins.onboarding.models import CaseTask
 
-#: settings (``ONWARD_IMPORT_…``) and their defaults
-SETTINGS = {"IMPORT_MAX_BYTES": 100 * 1024 * 1024, "IMPORT_CHUNK_ROWS": 5000,
-            "IMPORT_CALAMINE_MAX_ROWS": workbook.DEFAULT_CALAMINE_MAX_ROWS}
 #: a natural key longer than this is cut (it only finds duplicates)
 KEY_LENGTH = 255
-
-
-def setting(name: str) -> Any:
-    """A data import setting."""
-    return current_app.config.get(name, SETTINGS[name])
-
-
-def web_upload_limit() -> int:
-    """The largest file a web upload can bring: the import limit, or the request limit."""
-    request_limit = current_app.config.get("MAX_CONTENT_LENGTH")
-    return min(setting("IMPORT_MAX_BYTES"), request_limit or setting("IMPORT_MAX_BYTES"))
-
-
-def target_of(key: str) -> ImportTarget:
-    """The registered import target ``key``."""
-    targets = current_app.extensions["onward"].registries.import_targets
-    if key not in targets:
-        message = f"No import target {key!r}; use one of: {', '.join(targets)}."
-        raise ValidationFailed(message, fields={"target": [message]})
-    return targets[key]
 
 
 def staging_name(data_import: DataImport) -> str:
@@ -163,7 +143,7 @@ def _column_problems(matching: Matching) -> str:
 @fewer_collections()
 def stage_file(data_import: DataImport, record: ImportFile, *,
                progress: Callable[[int], None] | None = None) -> int:
-    """Read ``record`` into staging; returns the number of rows staged.
+    """Read ``record`` into staging, validating its rows; returns the number of rows staged.
 
     ``progress(rows so far)`` is called after each chunk (a job commits there).
 
@@ -183,7 +163,7 @@ def stage_file(data_import: DataImport, record: ImportFile, *,
         db.session.flush()
         return 0
     record.state, record.rows, record.message = "imported", staged, ""
-    data_import.state = "loaded"
+    data_import.state = "validated"
     db.session.flush()
     return staged
 
@@ -199,28 +179,29 @@ def _stage(data_import, record, target, stored, progress) -> int:
         mapped = [(index, column) for index, column in enumerate(matching.columns)
                   if column.field]
         data_import.state = "loading"
-        staged = 0
+        plan, staged = plan_for(data_import), 0
         for chunk in table.chunks():
-            staged += _insert_chunk(data_import, record, target, mapped, chunk)
+            staged += _insert_chunk(data_import, record, plan, mapped, chunk)
             if progress:
                 progress(staged)
     return staged
 
 
-def _insert_chunk(data_import: DataImport, record: ImportFile, target: ImportTarget,
+def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
                   mapped: list[tuple[int, ColumnMap]], chunk) -> int:
-    """One chunk into staging in one bulk statement (no ORM objects)."""
+    """One chunk, validated, into staging in one bulk statement (no ORM objects)."""
     common = {"import_id": data_import.id, "file_id": record.id,
               "account_id": data_import.account_id, "domain_id": data_import.domain_id,
-              "status": "yet_to_validate", "problems": [], "created_at": utcnow()}
+              "created_at": utcnow()}
     cells = [(index, column.field, column.apply) for index, column in mapped]
-    key = target.natural_key
+    key = plan.target.natural_key
     rows = []
     for row in chunk:
         raw = row.values
         values = {name: _json_value(apply(raw[index])) for index, name, apply in cells}
         rows.append({**common, "row_number": row.number, "values": values,
                      "natural_key": natural_key(values, key)})
+    check_new_rows(plan, data_import, rows)
     write_rows(db.session.connection(), StagingRow.__table__, rows)
     return len(rows)
 
@@ -255,14 +236,6 @@ def restart(data_import: DataImport) -> int:
     data_import.state = "not_loaded"
     db.session.flush()
     return cleared
-
-
-def status_counts(data_import: DataImport) -> dict[str, int]:
-    """How many staging rows are in each status (an SQL aggregate)."""
-    rows = db.session.execute(
-        select(StagingRow.status, func.count()).where(StagingRow.import_id == data_import.id)
-        .group_by(StagingRow.status))
-    return dict(rows.all())
 
 
 def get_row(data_import: DataImport, row_id: int) -> StagingRow:

@@ -32,8 +32,8 @@ from onward import (
     require,
 )
 from onward.plugins.dataimport import rowstatus
+from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
-from onward.plugins.dataimport.staging import setting, target_of
 
 #: a converter takes a cell's value and gives (the value to publish, a problem or None)
 Converter = Callable[[Any], tuple[Any, str | None]]
@@ -317,12 +317,49 @@ def _check_column(field_plan: FieldPlan, data_import: DataImport, column: list[A
     return results
 
 
-def _duplicates(data_import: DataImport) -> dict[str, int]:
-    """Natural keys that occur more than once in the import -> the first row's number."""
-    stmt = (select(StagingRow.natural_key, func.min(StagingRow.row_number))
-            .where(StagingRow.import_id == data_import.id, StagingRow.natural_key != "")
-            .group_by(StagingRow.natural_key).having(func.count() > 1))
-    return dict(db.session.execute(stmt).all())
+def _duplicate(plan: Plan, first_row: int) -> dict[str, str]:
+    """The problem of a row whose natural key an earlier row has."""
+    titles = " and ".join(plan.target.field(name).title for name in plan.target.natural_key)
+    return {"field": plan.target.natural_key[0], "column": titles,
+            "message": f"{titles}: the same as row {first_row}; each record once."}
+
+
+def _duplicates(data_import: DataImport) -> dict[str, tuple[int, int]]:
+    """Natural keys more than one row of the import has -> the first such row's id and number."""
+    firsts = (select(func.min(StagingRow.id))
+              .where(StagingRow.import_id == data_import.id, StagingRow.natural_key != "")
+              .group_by(StagingRow.natural_key).having(func.count() > 1))
+    rows = db.session.execute(select(StagingRow.natural_key, StagingRow.id, StagingRow.row_number)
+                              .where(StagingRow.id.in_(firsts.scalar_subquery())))
+    return {key: (row_id, number) for key, row_id, number in rows}
+
+
+def _staged_keys(data_import: DataImport, keys: set[str]) -> dict[str, int]:
+    """Which of ``keys`` rows of the import have already -> the first such row's number."""
+    if not keys:
+        return {}
+    return dict(db.session.execute(
+        select(StagingRow.natural_key, func.min(StagingRow.row_number))
+        .where(StagingRow.import_id == data_import.id, among(StagingRow.natural_key, keys))
+        .group_by(StagingRow.natural_key)).all())
+
+
+def check_new_rows(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]]) -> None:
+    """Validate rows on their way into staging (dicts of their columns), in place.
+
+    Each gets its ``status`` (*Ready to publish* or *Needs attention*) and ``problems``;
+    a natural key that a row staged before has, or an earlier row of ``rows``, is a
+    duplicate.
+    """
+    _, problems = check_values(plan, data_import, [row["values"] for row in rows])
+    seen = _staged_keys(data_import, {row["natural_key"] for row in rows} - {""})
+    for row, found in zip(rows, problems, strict=True):
+        key = row["natural_key"]
+        if key in seen:
+            found.append(_duplicate(plan, seen[key]))
+        elif key:
+            seen[key] = row["row_number"]
+        row["status"], row["problems"] = ("needs_attention", found) if found else ("ready", [])
 
 
 def _set_statuses(chunk, problems: list[list[dict[str, str]]]) -> None:
@@ -340,17 +377,21 @@ def validate(data_import: DataImport,
     the rows there were to validate (counted once, at the start).
     """
     require("write", data_import)
-    plan = plan_for(data_import)
-    key_titles = " and ".join(plan.target.field(name).title for name in plan.target.natural_key)
-    duplicates = _duplicates(data_import)
-    data_import.state = "validating"
     pending = (StagingRow.import_id == data_import.id, StagingRow.status == "yet_to_validate")
     total = db.session.scalar(select(func.count()).select_from(StagingRow).where(*pending))
+    if total:
+        _validate_pending(data_import, pending, total, progress)
+    return rowstatus.status_counts(data_import)
+
+
+def _validate_pending(data_import, pending, total, progress) -> None:
+    plan = plan_for(data_import)
+    duplicates = _duplicates(data_import)
+    data_import.state = "validating"
     last_id, done, size = 0, 0, setting("IMPORT_CHUNK_ROWS")
     while True:
         chunk = db.session.execute(
-            select(StagingRow.id, StagingRow.row_number, StagingRow.values,
-                   StagingRow.natural_key)
+            select(StagingRow.id, StagingRow.values, StagingRow.natural_key)
             .where(*pending, StagingRow.id > last_id)
             .order_by(StagingRow.id).limit(size).with_for_update()).all()
         if not chunk:
@@ -359,16 +400,11 @@ def validate(data_import: DataImport,
         _, problems = check_values(plan, data_import, [row.values for row in chunk])
         for row, found in zip(chunk, problems, strict=True):
             first = duplicates.get(row.natural_key)
-            if first is not None and first != row.row_number:
-                found.append({"field": plan.target.natural_key[0], "column": key_titles,
-                              "message": f"{key_titles}: the same as row {first}; each "
-                                         "record once."})
+            if first is not None and first[0] != row.id:
+                found.append(_duplicate(plan, first[1]))
         _set_statuses(chunk, problems)
         done += len(chunk)
         if progress is not None:
             progress(done, max(total, done))  # a row fixed meanwhile may join the run
     data_import.state = "validated"
     db.session.flush()
-    from onward.plugins.dataimport.staging import status_counts
-
-    return status_counts(data_import)

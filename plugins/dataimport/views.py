@@ -35,7 +35,7 @@ from onward import (
     readable_fields,
     scoped,
 )
-from onward.plugins.dataimport import exports, publish, staging, templates
+from onward.plugins.dataimport import config, exports, publish, rowstatus, staging, templates
 from onward.plugins.dataimport.models import (
     IMPORT_STATES,
     ROW_STATUSES,
@@ -137,7 +137,7 @@ def _readable(model: type, name: str) -> bool:
 def _facts(task: CaseTask, data_import: DataImport | None) -> list[tuple[str, Any]]:
     """The seed's import task fields, as far as the actor may read them."""
     source = data_import.source if data_import else None
-    target = staging.target_of(data_import.target) if data_import else None
+    target = config.target_of(data_import.target) if data_import else None
     contact = task.contact
     pairs = [
         (DataImport, "source_id", "Source staging table",
@@ -192,8 +192,8 @@ def _render(task: CaseTask, data_import: DataImport | None, run_id: int | None =
     }
     if data_import is None:
         return render_template("dataimport/task.html", start_form=_start_form(), **context)
-    target = staging.target_of(data_import.target)
-    counts = staging.status_counts(data_import)
+    target = config.target_of(data_import.target)
+    counts = rowstatus.status_counts(data_import)
     batches = _batches(data_import) if may_publish() else []
     context.update(
         target=target, counts=counts, total=sum(counts.values()),
@@ -202,7 +202,7 @@ def _render(task: CaseTask, data_import: DataImport | None, run_id: int | None =
             ImportFile.import_id == data_import.id).order_by(ImportFile.id))),
         upload_form=UploadForm(), close_form=CloseForm(),
         batches=batches, newest=next((b for b in batches if b.undone_at is None), None),
-        max_mb=staging.web_upload_limit() // (1024 * 1024),
+        max_mb=config.web_upload_limit() // (1024 * 1024),
         editable=EDITABLE, tabs=[(key, ROW_STATUSES.get(key, "All rows")) for key in TABS],
         field_columns=[(item.title, None) for item in target.fields],
     )
@@ -309,7 +309,7 @@ def validate(task_id: int):
 def template(task_id: int):
     """*Download the template*: the XLSX template of the import's target."""
     _task, data_import = _task_and_import(task_id, right="read")
-    target = staging.target_of(data_import.target)
+    target = config.target_of(data_import.target)
     return exports.xlsx_download(templates.template_workbook(target),
                                  exports.template_file_name(target))
 
@@ -329,7 +329,7 @@ def edit_row(task_id: int, row_id: int):
     row = get_or_404(StagingRow, row_id)
     if row.import_id != data_import.id:
         raise NotFound(f"No row {row_id} in this import.")
-    target = staging.target_of(data_import.target)
+    target = config.target_of(data_import.target)
     changed = {}
     for item in target.fields:
         if item.name not in request.form:
@@ -412,7 +412,7 @@ def restart(task_id: int):
 
 def summary(data_import: DataImport) -> str:
     """The Data Import Summary: rows per status and the publish batches."""
-    counts = staging.status_counts(data_import)
+    counts = rowstatus.status_counts(data_import)
     lines = [f"Data Import Summary ({data_import.target})"]
     lines += [f"{label}: {counts.get(key, 0)}" for key, label in ROW_STATUSES.items()]
     for batch in reversed(_batches(data_import)):

@@ -253,6 +253,9 @@ def test_validation_reports_each_chunk(app, import_id, tmp_path):
         data_import = db.session.get(DataImport, import_id)
         staging.stage_file(data_import, db.session.get(ImportFile, file_id))
         validation.validate(data_import, progress=lambda done, total: seen.append((done, total)))
+        assert seen == []  # staging validated every row
+        db.session.execute(update(StagingRow).values(status="yet_to_validate"))
+        validation.validate(data_import, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(2, 5), (4, 5), (5, 5)]
 
 
@@ -260,10 +263,10 @@ def test_validation_reports_each_chunk(app, import_id, tmp_path):
 def test_the_jobs_report_validation_per_chunk(app, import_id, tmp_path, reported):
     file_id = _five_rows(app, import_id, tmp_path)
     done = _job(app, "dataimport_import", import_id=import_id, file_ids=[file_id])
-    start = reported.index((85, "Validating"))
-    assert reported[start:] == [
-        (85, "Validating"), (91, "Validated 2 of 5 rows"), (97, "Validated 4 of 5 rows"),
-        (100, "Validated 5 of 5 rows"),
+    assert reported == [
+        (0, "five.xlsx: 2 rows staged and validated"),
+        (0, "five.xlsx: 4 rows staged and validated"),
+        (0, "five.xlsx: 5 rows staged and validated"), (90, "five.xlsx: 5 rows"),
         (100, "5 rows staged; 4 ready to publish; 1 need attention")]
     assert (done.progress, done.message) == (100, reported[-1][1])
     with app.app_context():
@@ -279,8 +282,7 @@ def test_the_jobs_report_validation_per_chunk(app, import_id, tmp_path, reported
 
 
 @pytest.mark.onward_config(IMPORT_CHUNK_ROWS=2)
-def test_the_cli_validating_bar_advances_per_chunk(app, runner, monkeypatch, account,
-                                                  tmp_path):
+def test_the_cli_import_bar_advances_per_chunk(app, runner, monkeypatch, account, tmp_path):
     from onward import Account
     from onward.plugins.onboarding.cases import create_case
 
@@ -288,8 +290,9 @@ def test_the_cli_validating_bar_advances_per_chunk(app, runner, monkeypatch, acc
 
     class Recording(Progress):
         def update(self, task_id, **changes):
-            if self._tasks[task_id].description == "Validating" and "completed" in changes:
-                bars.append((changes["completed"], changes.get("total")))
+            if "completed" in changes:
+                bars.append((self._tasks[task_id].description, changes["completed"],
+                             changes.get("total")))
             super().update(task_id, **changes)
 
     monkeypatch.setattr(commands, "Progress", Recording)
@@ -300,4 +303,5 @@ def test_the_cli_validating_bar_advances_per_chunk(app, runner, monkeypatch, acc
     result = runner.invoke(["import", "run", str(path), "--case", number,
                             "--target", "locations"])
     assert result.exit_code == 1, result.output  # one row needs attention
-    assert bars == [(2, 5), (4, 5), (5, 5), (5, 5)]
+    assert bars == [("Importing", 2, None), ("Importing", 4, None), ("Importing", 5, None),
+                    ("Importing", 5, 5)]  # staging validates: no rows are left to validate

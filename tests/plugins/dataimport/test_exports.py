@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from onward import SYSTEM, acting_as, db
-from onward.plugins.dataimport import exports, reupload, staging, validation
+from onward.plugins.dataimport import exports, reupload, rowstatus, staging, validation
 from onward.plugins.dataimport.models import ImportFile, StagingRow
 from onward.plugins.onboarding.cases import create_task
 from onward.plugins.onboarding.models import CaseTask
@@ -157,7 +157,7 @@ def test_fix_in_excel_and_upload_again_until_every_row_is_ready(app, run, attent
     updated, skipped, state, message = run(reupload_file, path)
     assert (updated, skipped, state) == (3, {}, "imported")
     assert message == "3 rows updated from the errors workbook"
-    assert run(staging.status_counts) == {"ready": 1, "yet_to_validate": 3}
+    assert run(rowstatus.status_counts) == {"ready": 1, "yet_to_validate": 3}
     assert run(validation.validate) == {"ready": 4}
     rows = rows_of(app)
     assert rows["Depot"][2]["latitude"] == 30.27

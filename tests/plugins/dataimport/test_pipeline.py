@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from onward import SYSTEM, acting_as, db
-from onward.plugins.dataimport import publish, staging, validation
+from onward.plugins.dataimport import publish, rowstatus, staging, validation
 from onward.plugins.dataimport.models import (
     ImportFile,
     PublishBatch,
@@ -58,16 +58,16 @@ def rows_of(app, task_id):
                 for row in db.session.scalars(select(StagingRow).order_by(StagingRow.id))}
 
 
-def test_rows_go_to_staging_with_their_excel_row_numbers(app, task_id, run, xlsx):
+def test_rows_go_to_staging_validated_with_their_excel_row_numbers(app, task_id, run, xlsx):
     path = xlsx([["HQ", " 1 Main St ", "Santa Clara", "US", 37.35],
                  ["Depot", None, "Austin", "US", None]])
     assert run(upload, path) == 2
     rows = rows_of(app, task_id)
-    assert rows[2] == ("yet_to_validate", [], {"name": "HQ", "street": "1 Main St",
+    assert rows[2] == ("ready", [], {"name": "HQ", "street": "1 Main St",
                                                "city": "Santa Clara", "country": "US",
                                                "latitude": 37.35})
     assert rows[3][2]["street"] is None  # a blank cell is no value
-    assert run(staging.status_counts) == {"yet_to_validate": 2}
+    assert run(rowstatus.status_counts) == {"ready": 2}
 
 
 def files_of(app):
@@ -96,6 +96,30 @@ def test_validation_sorts_rows_and_names_column_and_problem(app, task_id, run, x
     assert rows[3][1] == ["Name: a value is required.", "Latitude: 'north' is not a number."]
     assert rows[4][1] == ["Name: the same as row 2; each record once."]
     assert rows[5][1] == ["Street: is 300 characters long; at most 255 fit."]
+
+
+def statuses_in_staging_order(app):
+    with app.app_context():
+        return [(row.row_number, row.status, [p["message"] for p in row.problems])
+                for row in db.session.scalars(select(StagingRow).order_by(StagingRow.id))]
+
+
+@pytest.mark.onward_config(IMPORT_CHUNK_ROWS=2)
+def test_staging_finds_a_key_staged_before_in_an_earlier_chunk_or_file(app, task_id, run,
+                                                                      xlsx):
+    run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None],
+                      ["Depot", "9 Dock Rd", "Reno", "US", None],
+                      [" hq ", "2 Side St", "Boise", "US", None]]))  # next chunk: row 2's key
+    run(upload, xlsx([["Depot", "9 Dock Rd", "Reno", "US", None]], name="more.xlsx"))
+    twice = "Name: the same as row {}; each record once."
+    expected = [(2, "ready", []), (3, "ready", []),
+                (4, "needs_attention", [twice.format(2)]),
+                (2, "needs_attention", [twice.format(3)])]  # another file's row 2
+    assert statuses_in_staging_order(app) == expected
+    # validating again finds the same: the first row staged keeps the key, whatever its number
+    run(lambda _: db.session.execute(update(StagingRow).values(status="yet_to_validate")))
+    assert run(validation.validate) == {"ready": 2, "needs_attention": 2}
+    assert statuses_in_staging_order(app) == expected
 
 
 def test_a_fixed_row_returns_to_yet_to_validate_and_passes(app, task_id, run, xlsx):
@@ -143,7 +167,7 @@ def test_undo_takes_a_batch_back(app, task_id, run, xlsx):
 
     def undo(data_import):
         publish.undo(db.session.get(PublishBatch, batch_id))
-        return staging.status_counts(data_import)
+        return rowstatus.status_counts(data_import)
 
     assert run(undo) == {"ready": 2}
     with app.app_context():
@@ -320,7 +344,7 @@ def test_publish_reports_each_chunk_and_a_run_that_dies_stays_undoable(app, task
         with pytest.raises(Stop):
             publish.publish(data_import, progress=dies_after_the_first_chunk)
     assert seen == [(2, 3)]
-    assert run(staging.status_counts) == {"published": 2, "ready": 1}
+    assert run(rowstatus.status_counts) == {"published": 2, "ready": 1}
     with app.app_context(), acting_as(SYSTEM):
         batch = db.session.scalars(select(PublishBatch)).one()
         (first, last), = batch.undo["inserted"]  # consecutive ids kept as one span
@@ -328,7 +352,7 @@ def test_publish_reports_each_chunk_and_a_run_that_dies_stays_undoable(app, task
         publish.undo(batch)
         db.session.commit()
         assert db.session.scalars(select(OnboardingLocation)).all() == []
-    assert run(staging.status_counts) == {"ready": 3}
+    assert run(rowstatus.status_counts) == {"ready": 3}
     calls = []
     run(lambda di: publish.publish(di, progress=lambda *step: calls.append(step)))
     assert calls == [(2, 3), (3, 3)]
@@ -338,8 +362,8 @@ def test_publish_reports_each_chunk_and_a_run_that_dies_stays_undoable(app, task
 def test_a_fix_saved_while_its_chunk_is_worked_on_waits_for_the_chunk(app, task_id, run, xlsx,
                                                                       monkeypatch, step):
     run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None]]))
-    if step is publish.publish:
-        run(validation.validate)
+    if step is validation.validate:  # staging validated the row: as if it was fixed since
+        run(lambda _: db.session.execute(update(StagingRow).values(status="yet_to_validate")))
     attempts, check = [], validation.check_values
 
     def a_fix_is_saved_meanwhile(plan, data_import, rows):
