@@ -16,7 +16,7 @@ from onward.core import auth, events, jobs, migrate  # noqa: F401 -- their table
 from onward.core.access import write_security_events
 from onward.core.api import init_api
 from onward.core.config import disabled_plugins, instance_path, load_config
-from onward.core.db import configure_sqlite, db
+from onward.core.db import JSON_CODEC, configure_sqlite, db
 from onward.core.errors import StartupError
 from onward.core.events import dispatch_after_context
 from onward.core.jobs import check_schedules
@@ -63,6 +63,8 @@ def create_app(
     # security events are written once the request's session has let go of the database.
     app.teardown_appcontext(write_security_events)
     app.teardown_appcontext(dispatch_after_context)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**JSON_CODEC,
+                                               **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

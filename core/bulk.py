@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -45,6 +44,7 @@ from onward.core.db import (
     NumberedMixin,
     TimestampMixin,
     db,
+    dump_json,
     log_changes,
     next_numbers,
 )
@@ -218,7 +218,7 @@ def _prepared(table: Table, names: tuple[str, ...], dialect) -> tuple:
     # SQLite's positional parameters, in the order the compiled statement names them
     columns = [table.c[name] for name in statement.positiontup or names]
     # the drivers adapt JSON values only as query parameters: here they travel as text
-    processors = [(column.key, json.dumps if isinstance(column.type, JSON)
+    processors = [(column.key, dump_json if isinstance(column.type, JSON)
                    else column.type.bind_processor(dialect)) for column in columns]
     return statement, columns, processors
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
+import orjson
 from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
@@ -67,6 +68,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def dump_json(value: Any) -> str:
+    """The text of a JSON column's value, by orjson (several times faster than ``json``).
+
+    Dates become ISO text and keys that are not text become text.
+    """
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+#: how the engine writes and reads JSON columns
+JSON_CODEC = {"json_serializer": dump_json, "json_deserializer": orjson.loads}
 
 
 def utcnow() -> datetime:
