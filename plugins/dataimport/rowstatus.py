@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy import Integer, bindparam, func, literal_column, select, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from onward import among, db
@@ -25,7 +26,10 @@ _NEEDS_ATTENTION = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
                             batch_id=None, record_id=None))
 #: each row gets its own record id: one parameter set per row …
 _PUBLISHED = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
-              .values(status="published", problems=NO_PROBLEMS, record_id=bindparam("record")))
+              .values(status=literal_column("'published'"), problems=NO_PROBLEMS,
+                      record_id=bindparam("record"), batch_id=bindparam("batch")))
+#: … on SQLite handed to the driver as they are (SQLAlchemy's per-row work costs more) …
+_PUBLISHED_SQLITE = _PUBLISHED.compile(dialect=sqlite.dialect())
 #: … or, on PostgreSQL, two arrays zipped by ``unnest``
 _IDS = bindparam("ids", type_=ARRAY(Integer))
 _PAIRS = select(func.unnest(_IDS).label("row_id"),
@@ -75,5 +79,11 @@ def mark_published(records: Sequence[tuple[int, int]], batch_id: int) -> None:
         connection.execute(_PUBLISHED_FROM_ARRAYS.values(batch_id=batch_id),
                            {"ids": list(row_ids), "records": list(record_ids)})
         return
-    connection.execute(_PUBLISHED.values(batch_id=batch_id),
-                       [{"row_id": row_id, "record": record_id} for row_id, record_id in records])
+    if connection.dialect.name == "sqlite":
+        names = _PUBLISHED_SQLITE.positiontup
+        connection.exec_driver_sql(_PUBLISHED_SQLITE.string, [
+            tuple({"row_id": row_id, "record": record_id, "batch": batch_id}[name]
+                  for name in names) for row_id, record_id in records])
+        return
+    connection.execute(_PUBLISHED, [{"row_id": row_id, "record": record_id, "batch": batch_id}
+                                    for row_id, record_id in records])
