@@ -204,6 +204,20 @@ class PublishBatch(db.Model):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
-    #: ``{"inserted": [[first id, last id], …], "updated": {id: {field: old value}}}``
+    #: ``{"inserted": [[first id, last id], …]}``: the new records, as runs of ids (the old
+    #: values of updated records are :class:`BatchUpdate` rows)
     undo: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     undone_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class BatchUpdate(db.Model):
+    """A record a publish batch updated, and the values it had before (for undo)."""
+
+    __tablename__ = "dataimport_batch_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("dataimport_batch.id", ondelete="CASCADE"),
+                                          index=True)
+    record_id: Mapped[int] = mapped_column(Integer)
+    #: field -> its value before the batch (dates as ISO text)
+    old: Mapped[dict[str, Any]] = mapped_column(JSON)

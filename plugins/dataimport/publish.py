@@ -7,7 +7,8 @@ other writer; its rows stay locked until it is written, so a fix saved meanwhile
 A record a rule refuses on insert fails alone and the chunk is written again without it;
 when a chunk is refused otherwise, its rows are retried one by one and only the refused
 ones fail (they go to *Needs attention* with the rule's message). A batch records what it
-inserted and the old values of what it updated, so :func:`undo` can take it back.
+inserted (runs of ids) and the old values of what it updated (a :class:`BatchUpdate` row
+per record, written with its chunk), so :func:`undo` can take it back.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ from onward import (
     insert_many,
     require,
     utcnow,
+    write_rows,
 )
 from onward.plugins.dataimport import rowstatus
 from onward.plugins.dataimport.config import setting
-from onward.plugins.dataimport.models import DataImport, PublishBatch, StagingRow
+from onward.plugins.dataimport.models import BatchUpdate, DataImport, PublishBatch, StagingRow
 from onward.plugins.dataimport.rowstatus import status_counts
 from onward.plugins.dataimport.validation import Plan, check_values, plan_for
 
@@ -80,30 +82,39 @@ class _Outcome:
 
     def __init__(self) -> None:
         self.counts = {"inserted": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        self.undo: dict[str, Any] = {"inserted": [], "updated": {}}
+        #: runs of inserted ids, ``[first, last]``
+        self.inserted: list[list[int]] = []
+        #: this chunk's updated records: record id -> old values
+        self.updated: dict[int, dict[str, Any]] = {}
         #: staging rows to mark: (row id, record id) published, (row id, problems) failed
         self.published: list[tuple[int, int]] = []
         self.failed: list[tuple[int, list[dict[str, str]]]] = []
 
     def saved(self) -> tuple:
         """A copy to go back to when a chunk is refused."""
-        return (dict(self.counts), [list(span) for span in self.undo["inserted"]],
-                dict(self.undo["updated"]))
+        return (dict(self.counts), [list(span) for span in self.inserted], dict(self.updated))
 
     def restore(self, saved: tuple) -> None:
         """Go back to :meth:`saved`."""
-        self.counts, self.undo["inserted"], self.undo["updated"] = saved
+        self.counts, self.inserted, self.updated = saved
 
     def fail(self, row_id: int, problems: list[dict[str, str]]) -> None:
         """A row that could not be published goes back to *Needs attention*."""
         self.counts["failed"] += 1
         self.failed.append((row_id, problems))
 
-    def mark_rows(self, batch: PublishBatch) -> None:
-        """Write the staging rows' outcome so far."""
+    def write(self, batch: PublishBatch) -> None:
+        """Write the chunk's outcome: staging rows' statuses, the batch's counts and undo data."""
         rowstatus.mark_published(self.published, batch.id)
         rowstatus.mark_needs_attention(self.failed)
-        self.published, self.failed = [], []
+        write_rows(db.session.connection(), BatchUpdate.__table__,
+                   [{"batch_id": batch.id, "record_id": record_id, "old": old}
+                    for record_id, old in self.updated.items()])
+        self.published, self.failed, self.updated = [], [], {}
+        for name, count in self.counts.items():
+            setattr(batch, name, count)
+        batch.undo = {"inserted": [list(span) for span in self.inserted]}
+        db.session.flush()
 
 
 def _plain(value: Any) -> Any:
@@ -150,8 +161,8 @@ def _write(plan: Plan, data_import: DataImport, values: dict[str, Any], key: tup
         setattr(record, name, fields[name])
     outcome.counts["updated"] += 1
     if not isinstance(record, SimpleNamespace):  # undo deletes a record inserted in the batch
-        outcome.undo["updated"].setdefault(
-            str(record.id), {name: _plain(value) for name, value in old.items()})
+        outcome.updated.setdefault(record.id,
+                                   {name: _plain(value) for name, value in old.items()})
     return record, False
 
 
@@ -175,7 +186,7 @@ def _write_all(plan, data_import, good, existing, outcome) -> list[tuple[Any, An
             raise
     for (_, record), record_id in zip(new, ids, strict=True):
         record.id = record_id
-    _add_spans(outcome.undo["inserted"], ids)
+    _add_spans(outcome.inserted, ids)
     return [(row, record) for row, record, _ in written]
 
 
@@ -257,12 +268,7 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
             break
         last_id = chunk[-1].id
         _publish_chunk(plan, data_import, batch, chunk, outcome)
-        outcome.mark_rows(batch)
-        for name, count in outcome.counts.items():
-            setattr(batch, name, count)
-        batch.undo = {"inserted": [list(span) for span in outcome.undo["inserted"]],
-                      "updated": dict(outcome.undo["updated"])}
-        db.session.flush()
+        outcome.write(batch)
         done += len(chunk)
         if progress:
             progress(done, max(total, done))
@@ -285,12 +291,8 @@ def undo(batch: PublishBatch) -> PublishBatch:
     if later is not None:
         raise Conflict(f"Undo batch {later} first: batches are undone newest first.")
     plan = plan_for(data_import)
+    _restore_updated(plan, batch)
     model = plan.target.model
-    for record_id, old in (batch.undo.get("updated") or {}).items():
-        record = db.session.get(model, int(record_id))
-        if record is not None:
-            for name, value in old.items():
-                setattr(record, name, _typed(plan, name, value))
     for first, last in reversed(batch.undo.get("inserted") or []):
         for record in db.session.scalars(select(model).where(model.id.between(first, last))
                                          .order_by(model.id.desc())):
@@ -302,6 +304,32 @@ def undo(batch: PublishBatch) -> PublishBatch:
     data_import.state = "validated"
     db.session.flush()
     return batch
+
+
+def _restore_updated(plan: Plan, batch: PublishBatch) -> None:
+    """Give the records the batch updated their old values back, a slice at a time.
+
+    Newest first: when the batch changed a record twice, its oldest values are the last
+    set.
+    """
+    model, last_id = plan.target.model, None
+    while True:
+        stmt = (select(BatchUpdate.id, BatchUpdate.record_id, BatchUpdate.old)
+                .where(BatchUpdate.batch_id == batch.id).order_by(BatchUpdate.id.desc())
+                .limit(setting("IMPORT_CHUNK_ROWS")))
+        if last_id is not None:
+            stmt = stmt.where(BatchUpdate.id < last_id)
+        changes = db.session.execute(stmt).all()
+        if not changes:
+            return
+        last_id = changes[-1].id
+        records = {record.id: record for record in db.session.scalars(
+            select(model).where(among(model.id, {change.record_id for change in changes})))}
+        for change in changes:
+            record = records.get(change.record_id)
+            for name, value in (change.old.items() if record is not None else ()):
+                setattr(record, name, _typed(plan, name, value))
+        db.session.flush()
 
 
 def _typed(plan: Plan, name: str, value: Any) -> Any:

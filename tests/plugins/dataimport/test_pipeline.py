@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from onward import SYSTEM, acting_as, db
 from onward.plugins.dataimport import publish, rowstatus, staging, validation
 from onward.plugins.dataimport.models import (
+    BatchUpdate,
     ImportFile,
     PublishBatch,
     StagingRow,
@@ -173,6 +174,26 @@ def test_undo_takes_a_batch_back(app, task_id, run, xlsx):
     with app.app_context():
         assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} == {
             "HQ": "Santa Clara"}
+
+
+@pytest.mark.onward_config(IMPORT_CHUNK_ROWS=2)
+def test_undo_restores_updates_of_every_chunk(app, task_id, run, xlsx):
+    cities = {"HQ": "Austin", "Depot": "Reno", "Store": "Boise"}
+    run(upload, xlsx([[name, "1 Main St", city, "US", None] for name, city in cities.items()]))
+    run(publish.publish)
+    run(staging.restart)
+    run(upload, xlsx([[name, "1 Main St", "Paris", "US", None] for name in cities],
+                     name="moved.xlsx"))
+    batch_id = run(lambda di: publish.publish(di).id)
+    with app.app_context():
+        kept = db.session.execute(select(BatchUpdate.batch_id, BatchUpdate.old)).all()
+        assert sorted(kept, key=str) == sorted(((batch_id, {"city": city})
+                                                for city in cities.values()), key=str)
+        assert db.session.get(PublishBatch, batch_id).undo == {"inserted": []}
+    run(lambda _: publish.undo(db.session.get(PublishBatch, batch_id)))
+    with app.app_context():
+        assert {loc.name: loc.city for loc in db.session.scalars(
+            select(OnboardingLocation))} == cities
 
 
 def test_references_are_looked_up_in_the_account_and_catalogue(app, task_id, run, tmp_path,
