@@ -161,7 +161,9 @@ class StagingRow(AccountScopedMixin, db.Model):
     __account_column__ = "account_id"
     #: validation and publishing walk an import's rows of one status in id order, a chunk at
     #: a time: this index serves that walk (and the counts per status) without a sort
-    __table_args__ = (Index("ix_dataimport_row_import_status_id", "import_id", "status", "id"),)
+    __table_args__ = (Index("ix_dataimport_row_import_status_id", "import_id", "status", "id"),
+                      # duplicates are looked for within an import, a chunk's keys at a time
+                      Index("ix_dataimport_row_import_key", "import_id", "natural_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("dataimport_import.id",
@@ -173,7 +175,7 @@ class StagingRow(AccountScopedMixin, db.Model):
     #: target field -> the value as read (after the field map's transforms)
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: the natural key's values joined, for duplicate checks in SQL
-    natural_key: Mapped[str] = mapped_column(String(255), default="", index=True)
+    natural_key: Mapped[str] = mapped_column(String(255), default="")
     #: one of :data:`ROW_STATUSES`
     status: Mapped[str] = mapped_column(String(20), default="yet_to_validate")
     #: ``[{"field": …, "column": …, "message": …}]``, one per problem

@@ -334,14 +334,19 @@ def _duplicates(data_import: DataImport) -> dict[str, tuple[int, int]]:
     return {key: (row_id, number) for key, row_id, number in rows}
 
 
+def staged_keys_query(data_import: DataImport, keys: set[str]):
+    """Which of ``keys`` rows of the import have, with the first such row's number.
+
+    An index on ``(import_id, natural_key)`` keeps this one lookup per key.
+    """
+    return (select(StagingRow.natural_key, func.min(StagingRow.row_number))
+            .where(StagingRow.import_id == data_import.id, among(StagingRow.natural_key, keys))
+            .group_by(StagingRow.natural_key))
+
+
 def _staged_keys(data_import: DataImport, keys: set[str]) -> dict[str, int]:
     """Which of ``keys`` rows of the import have already -> the first such row's number."""
-    if not keys:
-        return {}
-    return dict(db.session.execute(
-        select(StagingRow.natural_key, func.min(StagingRow.row_number))
-        .where(StagingRow.import_id == data_import.id, among(StagingRow.natural_key, keys))
-        .group_by(StagingRow.natural_key)).all())
+    return dict(db.session.execute(staged_keys_query(data_import, keys)).all()) if keys else {}
 
 
 def check_new_rows(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]]) -> None:

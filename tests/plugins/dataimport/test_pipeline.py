@@ -123,6 +123,19 @@ def test_staging_finds_a_key_staged_before_in_an_earlier_chunk_or_file(app, task
     assert statuses_in_staging_order(app) == expected
 
 
+def test_the_duplicate_lookup_of_a_chunk_uses_the_import_key_index(app, task_id, run):
+    # with the (import_id, status, id) index SQLite scanned all the import's rows per chunk
+    def plan(data_import):
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL plans by statistics an empty table lacks")
+        query = validation.staged_keys_query(data_import, {"a", "b"})
+        sql = query.compile(db.engine, compile_kwargs={"literal_binds": True}).string
+        return db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+
+    steps = [step[-1] for step in run(plan)]
+    assert any("USING INDEX ix_dataimport_row_import_key" in step for step in steps), steps
+
+
 def test_a_fixed_row_returns_to_yet_to_validate_and_passes(app, task_id, run, xlsx):
     run(upload, xlsx([["HQ", "1 Main St", "Santa Clara", "US", "north"]]))
     run(validation.validate)
