@@ -3,10 +3,11 @@
 The checks of a target are compiled once per run (:func:`plan_for`): each field gets a
 converter from its type (and from the *data validation assist* rules an admin added), and
 the record validators plugins registered run on whole rows. Rows are validated a chunk at
-a time, column by column; references are looked up once per chunk; the statuses go back
-in set-based statements. A chunk's rows stay locked until it is written, so a fix saved
-meanwhile waits and is validated again, never marked ready unseen. Every problem names
-the column and says what is wrong.
+a time, column by column, with references looked up once per chunk: on their way into
+staging (:func:`check_new_rows`, the rows then written with their statuses) and, once
+fixed, by :func:`validate` (the statuses go back in set-based statements; a chunk's rows
+stay locked until it is written, so a fix saved meanwhile waits and is validated again,
+never marked ready unseen). Every problem names the column and says what is wrong.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from onward import (
     Domain,
@@ -334,7 +335,7 @@ def _duplicates(data_import: DataImport) -> dict[str, tuple[int, int]]:
     return {key: (row_id, number) for key, row_id, number in rows}
 
 
-def staged_keys_query(data_import: DataImport, keys: set[str]):
+def staged_keys_query(data_import: DataImport, keys: set[str]) -> Select:
     """Which of ``keys`` rows of the import have, with the first such row's number.
 
     An index on ``(import_id, natural_key)`` keeps this one lookup per key.
