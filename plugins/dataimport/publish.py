@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 
 from onward import (
     Conflict,
-    ImportTarget,
     OnwardError,
     among,
     current_actor,
@@ -121,9 +120,18 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _defaults(target: ImportTarget) -> dict[str, Any]:
-    """What a blank cell inserts: the column's scalar default, else ``None``."""
-    return _column_defaults(target.model, tuple(item.name for item in target.fields))
+def _new_record(plan: Plan, data_import: DataImport) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new record's values besides its cells: (under them, over them).
+
+    Under: the columns' scalar defaults (what a blank cell inserts) and the import's
+    domain; over: the import's account.
+    """
+    target = plan.target
+    under = dict(_column_defaults(target.model, tuple(item.name for item in target.fields)))
+    if hasattr(target.model, "domain_id"):
+        under["domain_id"] = data_import.domain_id
+    over = {target.account_field: data_import.account_id} if target.account_field else {}
+    return under, over
 
 
 @functools.cache
@@ -134,22 +142,19 @@ def _column_defaults(model: type, names: tuple[str, ...]) -> dict[str, Any]:
             for name in names}
 
 
-def _write(plan: Plan, data_import: DataImport, values: dict[str, Any], key: tuple,
-           existing, outcome: _Outcome) -> tuple[Any, bool]:
+def _write(plan: Plan, new_record: tuple[dict[str, Any], dict[str, Any]],
+           values: dict[str, Any], key: tuple, existing, outcome: _Outcome) -> tuple[Any, bool]:
     """Update one record (not flushed) or stage a new one; returns it and whether it is new.
 
-    A new record is a ``SimpleNamespace`` of its values until :func:`_write_all` inserts it.
+    A new record is a ``SimpleNamespace`` of its values (see :func:`_new_record`) until
+    :func:`_write_all` inserts it.
     """
     target = plan.target
     fields = {name: value for name, value in values.items() if value is not None}
     record = existing.get(key)
     if record is None:
-        record = SimpleNamespace(**{**_defaults(target), **fields})
-        if target.account_field:
-            setattr(record, target.account_field, data_import.account_id)
-        if hasattr(target.model, "domain_id") and getattr(record, "domain_id", None) is None:
-            record.domain_id = data_import.domain_id
-        existing[key] = record
+        under, over = new_record
+        record = existing[key] = SimpleNamespace(**{**under, **fields, **over})
         outcome.counts["inserted"] += 1
         return record, True
     old = {name: getattr(record, name) for name, value in fields.items()
@@ -173,7 +178,8 @@ def _write_all(plan, data_import, good, existing, outcome) -> list[tuple[Any, An
     staging row as ``row``.
     """
     with db.session.begin_nested():
-        written = [(row, *_write(plan, data_import, values, key, existing, outcome))
+        new_record = _new_record(plan, data_import)
+        written = [(row, *_write(plan, new_record, values, key, existing, outcome))
                    for row, values, key in good]
         db.session.flush()
         new = [(row, record) for row, record, is_new in written if is_new]
