@@ -1,5 +1,6 @@
 """The mixins: numbers, timestamps and actors, domain stamping, audit history, journal."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -174,3 +175,16 @@ def test_bookkeeping_fields_stay_out_of_the_audit_log(app, make_user):
         fields = db.session.scalars(select(AuditEntry.field).where(
             AuditEntry.record_id == user_id, AuditEntry.table_name == "core_user")).all()
     assert sorted(fields) == ["*", "name"]
+
+
+def test_json_columns_store_dates_as_iso_text_and_keys_as_text(app):
+    from onward.core.events import EventRecord
+
+    data = {"on": dt.date(2031, 5, 30), "at": dt.datetime(2031, 5, 30, 8, 15), 7: "seven"}
+    with app.app_context():
+        event = EventRecord(name="exemplar.checked", data=data)
+        db.session.add(event)
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.get(EventRecord, event.id).data
+    assert stored == {"on": "2031-05-30", "at": "2031-05-30T08:15:00", "7": "seven"}
