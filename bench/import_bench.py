@@ -296,9 +296,9 @@ def main() -> None:
           f"{seconds:>8.2f} s {peak:>8.0f} MB peak  (best of {args.repeat})")
     databases = [("sqlite", None)] + ([("postgresql", args.postgres)] if args.postgres else [])
     for name, server in databases:
-        phases, times, peak_pipeline = min(
-            (_on_new_database(name, server, pipeline, path) for _ in range(args.repeat)),
-            key=lambda run: run[0])
+        runs = [_on_new_database(name, server, pipeline, path) for _ in range(args.repeat)]
+        _, times, peak_pipeline = min(runs, key=lambda run: run[1]["import"] + run[1]["publish"])
+        phases = times["import"] + times["publish"]
         for phase in ("import", "publish", "validate again"):
             print(f"{name + ' ' + phase:<28}{rows / times[phase]:>12,.0f} rows/s "
                   f"{times[phase]:>8.2f} s")
@@ -313,15 +313,9 @@ def main() -> None:
 
 
 def _on_new_database(name: str, server: str | None, func, path: Path):
-    """Run ``func`` in a forked child on a database of its own: (seconds, result, peak).
-
-    For the pipeline the seconds are its end to end time (import and publish).
-    """
+    """``func`` run in a forked child on a database of its own: (seconds, result, peak)."""
     with tempfile.TemporaryDirectory() as instance, database(name, server, instance) as url:
-        seconds, result, peak = measure(func, path, url, Path(instance))
-    if isinstance(result, dict):
-        seconds = result["import"] + result["publish"]
-    return seconds, result, peak
+        return measure(func, path, url, Path(instance))
 
 if __name__ == "__main__":
     main()
