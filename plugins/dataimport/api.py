@@ -362,7 +362,8 @@ def stage_files(data: dict, import_id: int):
     """Import files into staging (a job).
 
     ``file_ids`` names uploaded (or refused) files of the import; by default every
-    uploaded one. The job stages them, then validates the rows; answers 202 with the run.
+    uploaded one. The job stages them, validating each chunk on the way; answers 202 with
+    the run.
     """
     data_import = _get_import(import_id)
     require("write", data_import)
