@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,17 +64,34 @@ class ColumnMap:
 
     def apply(self, value: Any) -> Any:
         """The value with this column's transforms (text only; blanks become ``None``)."""
-        if isinstance(value, str):
-            for name in self.transforms:
-                value = TEXT_TRANSFORMS[name](value)
+        return self._on_text(value) if isinstance(value, str) else value
+
+    def apply_all(self, values: Iterable[Any]) -> list[Any]:
+        """:meth:`apply` over a column of values."""
+        on_text = self._on_text
+        return [on_text(value) if type(value) is str else value for value in values]
+
+    @functools.cached_property
+    def _on_text(self) -> Callable[[str], Any]:
+        """What the transforms make of a text: composed once per column."""
+        steps = [TEXT_TRANSFORMS[name] for name in self.transforms]
+        date_format = self.date_format
+        if len(steps) == 1 and not date_format:
+            step = steps[0]
+            return lambda value: step(value) or None
+
+        def on_text(value: str) -> Any:
+            for step in steps:
+                value = step(value)
             if value == "":
                 return None
-            if self.date_format:
+            if date_format:
                 try:
-                    return dt.datetime.strptime(value, self.date_format)
+                    return dt.datetime.strptime(value, date_format)
                 except ValueError:
                     return value  # validation names the column and the expected format
-        return value
+            return value
+        return on_text
 
 
 @dataclass

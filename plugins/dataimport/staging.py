@@ -8,7 +8,6 @@ hold JSON-safe values: dates as ISO text, error cells as ``{"error": "#N/A"}``.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -33,9 +32,15 @@ from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.mapping import ColumnMap, Matching, columns_for
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
 from onward.plugins.dataimport.reader import workbook
-from onward.plugins.dataimport.reader.cells import CellError
+from onward.plugins.dataimport.reader.cells import json_safe, json_safe_column
 from onward.plugins.dataimport.rowstatus import status_counts
-from onward.plugins.dataimport.validation import Plan, check_new_rows, plan_for
+from onward.plugins.dataimport.validation import (
+    Plan,
+    check_columns,
+    check_records,
+    plan_for,
+    sort_new_rows,
+)
 from onward.plugins.onboarding.models import CaseTask
 
 #: a natural key longer than this is cut (it only finds duplicates)
@@ -107,22 +112,6 @@ def file_path(record: ImportFile) -> Path:
     return uploads_folder() / record.path
 
 
-#: cell values JSON holds as they are (checked by exact type first: every cell comes here)
-_PLAIN = frozenset({bool, int, float, str})
-
-
-def _json_value(value: Any) -> Any:
-    if value is None or type(value) in _PLAIN:
-        return value
-    if isinstance(value, CellError):
-        return {"error": value.code}
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return value
-
-
 def natural_key(values: dict[str, Any], fields: tuple[str, ...]) -> str:
     """The natural key's values as one text (case and spaces ignored), for SQL checks."""
     parts = []
@@ -189,19 +178,27 @@ def _stage(data_import, record, target, stored, progress) -> int:
 
 def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
                   mapped: list[tuple[int, ColumnMap]], chunk) -> int:
-    """One chunk, validated, into staging in one bulk statement (no ORM objects)."""
+    """One chunk, validated, into staging in one bulk statement (no ORM objects).
+
+    The cells are checked column by column as read (a date cell is a date, not text to
+    parse), then kept JSON-safe.
+    """
     common = {"import_id": data_import.id, "file_id": record.id,
               "account_id": data_import.account_id, "domain_id": data_import.domain_id,
               "created_at": utcnow()}
-    cells = [(index, column.field, column.apply) for index, column in mapped]
+    columns = {column.field: column.apply_all([row.values[index] for row in chunk])
+               for index, column in mapped}
+    _, problems = check_columns(plan, data_import, columns, len(chunk))
+    names = list(columns)
+    staged = [dict(zip(names, values, strict=True)) for values in zip(
+        *map(json_safe_column, columns.values()), strict=True)]
+    if plan.records:
+        check_records(plan, data_import, staged, problems)
     key = plan.target.natural_key
-    rows = []
-    for row in chunk:
-        raw = row.values
-        values = {name: _json_value(apply(raw[index])) for index, name, apply in cells}
-        rows.append({**common, "row_number": row.number, "values": values,
-                     "natural_key": natural_key(values, key)})
-    check_new_rows(plan, data_import, rows)
+    rows = [{**common, "row_number": row.number, "values": values,
+             "natural_key": natural_key(values, key)}
+            for row, values in zip(chunk, staged, strict=True)]
+    sort_new_rows(plan, data_import, rows, problems)
     write_rows(db.session.connection(), StagingRow.__table__, rows)
     return len(rows)
 
@@ -217,7 +214,7 @@ def edit_row(row: StagingRow, values: dict[str, Any]) -> StagingRow:
     if unknown:
         message = f"{target.label} has no field {unknown[0]!r}."
         raise ValidationFailed(message, fields={unknown[0]: [message]})
-    row.values = {**row.values, **{name: _json_value(value) for name, value in values.items()}}
+    row.values = {**row.values, **{name: json_safe(value) for name, value in values.items()}}
     row.natural_key = natural_key(row.values, target.natural_key)
     row.status, row.problems = "yet_to_validate", []
     db.session.flush()

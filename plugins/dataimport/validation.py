@@ -4,17 +4,18 @@ The checks of a target are compiled once per run (:func:`plan_for`): each field 
 converter from its type (and from the *data validation assist* rules an admin added), and
 the record validators plugins registered run on whole rows. Rows are validated a chunk at
 a time, column by column, with references looked up once per chunk: on their way into
-staging (:func:`check_new_rows`, the rows then written with their statuses) and, once
-fixed, by :func:`validate` (the statuses go back in set-based statements; a chunk's rows
-stay locked until it is written, so a fix saved meanwhile waits and is validated again,
-never marked ready unseen). Every problem names the column and says what is wrong.
+staging (:func:`check_columns` on the cells as read, then written with their statuses)
+and, once fixed, by :func:`validate` (the statuses go back in set-based statements; a
+chunk's rows stay locked until it is written, so a fix saved meanwhile waits and is
+validated again, never marked ready unseen). Every problem names the column and says what is wrong.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,6 +36,7 @@ from onward import (
 from onward.plugins.dataimport import rowstatus
 from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
+from onward.plugins.dataimport.reader.cells import CellError, json_safe
 
 #: a converter takes a cell's value and gives (the value to publish, a problem or None)
 Converter = Callable[[Any], tuple[Any, str | None]]
@@ -107,17 +109,24 @@ def _moment(kind: str, date_format: str) -> Converter:
     example = dt.date(2031, 5, 30).strftime(date_format or "%Y-%m-%d")
 
     def convert(value):
+        if isinstance(value, dt.date):  # a date cell as read (staged: ISO text)
+            if kind == "date":
+                return (value.date() if isinstance(value, dt.datetime) else value), None
+            return (value if isinstance(value, dt.datetime)
+                    else dt.datetime.combine(value, dt.time())), None
         if isinstance(value, int | float) and not isinstance(value, bool):
             return value, (f"{value} is a number, not a {kind}: format the column as dates "
                            f"or write it like {example}")
         text = _text(value).strip()
-        try:
-            if date_format:
+        moment = None
+        if date_format:
+            with contextlib.suppress(ValueError):
                 moment = dt.datetime.strptime(text, date_format)
-            else:
+        if moment is None:  # ISO text: how staging keeps the date cells it read
+            try:
                 moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            return value, f"{value!r} is not a {kind} like {example}"
+            except ValueError:
+                return value, f"{value!r} is not a {kind} like {example}"
         return (moment.date() if kind == "date" else moment), None
     return convert
 
@@ -256,35 +265,67 @@ def lookup_references(reference: ImportReference, names: Iterable[str],
     return {str(name).strip().casefold(): record_id for name, record_id in db.session.execute(stmt)}
 
 
-def check_values(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]]
-                 ) -> tuple[list[dict[str, Any]], list[list[dict[str, str]]]]:
-    """Convert and check a chunk of rows' values column by column.
+def check_columns(plan: Plan, data_import: DataImport, columns: Mapping[str, Sequence[Any]],
+                  size: int) -> tuple[dict[str, list[Any]], list[list[dict[str, str]]]]:
+    """Convert and check a chunk of ``size`` rows, one field's column at a time.
 
-    Returns the converted values and the problems of each row.
+    ``columns`` maps field names to their values (a field without a column is blank).
+    Values may be as read (dates as dates, error cells as :class:`CellError`) or as staged
+    (JSON-safe). Returns the converted columns and each row's problems; record
+    validators are left to :func:`check_records`.
     """
-    problems: list[list[dict[str, str]]] = [[] for _ in rows]
-    columns = [_check_column(field_plan, data_import, [row.get(field_plan.field.name)
-                                                       for row in rows], problems)
-               for field_plan in plan.fields]
-    names = [field_plan.field.name for field_plan in plan.fields]
-    converted = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-    if plan.records:
-        for index, row in enumerate(rows):
-            for label, check in plan.records:
-                outcome = check(row, data_import)
-                if outcome is False or isinstance(outcome, str):
-                    problems[index].append({"field": "", "column": "",
-                                            "message": outcome if isinstance(outcome, str)
-                                            else f"{label}: the row does not pass."})
+    problems: list[list[dict[str, str]]] = [[] for _ in range(size)]
+    blank = [None] * size
+    converted = {field_plan.field.name: _check_column(
+        field_plan, data_import, columns.get(field_plan.field.name, blank), problems)
+        for field_plan in plan.fields}
     return converted, problems
 
 
-def _check_column(field_plan: FieldPlan, data_import: DataImport, column: list[Any],
+def check_records(plan: Plan, data_import: DataImport, rows: Sequence[dict[str, Any]],
+                  problems: list[list[dict[str, str]]]) -> None:
+    """Run the plan's record validators on each row's (staged) values; problems are added."""
+    for values, found in zip(rows, problems, strict=True):
+        for label, check in plan.records:
+            outcome = check(values, data_import)
+            if outcome is False or isinstance(outcome, str):
+                found.append({"field": "", "column": "",
+                              "message": outcome if isinstance(outcome, str)
+                              else f"{label}: the row does not pass."})
+
+
+def check_values(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], list[list[dict[str, str]]]]:
+    """Convert and check a chunk of staged rows' values (field -> value).
+
+    Returns the converted values and the problems of each row.
+    """
+    names = [field_plan.field.name for field_plan in plan.fields]
+    columns, problems = check_columns(
+        plan, data_import, {name: [row.get(name) for row in rows] for name in names}, len(rows))
+    check_records(plan, data_import, rows, problems)
+    converted = [dict(zip(names, values, strict=True))
+                 for values in zip(*columns.values(), strict=True)]
+    return converted, problems
+
+
+def _error_code(value: Any) -> str | None:
+    """The error an error cell shows (as read or as staged), else ``None``."""
+    if type(value) is dict:
+        return value.get("error")
+    return value.code if isinstance(value, CellError) else None
+
+
+#: the types an error cell has: as read, and as staged (``{"error": "#N/A"}``)
+_CELLS_WITH_ERRORS = (dict, CellError)
+
+
+def _check_column(field_plan: FieldPlan, data_import: DataImport, column: Sequence[Any],
                   problems: list[list[dict[str, str]]]) -> list[Any]:
     """The converted values of one field over a chunk; problems go to their rows."""
     item, convert, extra = field_plan.field, field_plan.convert, field_plan.extra
-    reference = field_plan.lookup
-    ids = (lookup_references(reference, (v for v in column if type(v) is not dict),
+    reference, required = field_plan.lookup, field_plan.required
+    ids = (lookup_references(reference, (v for v in column if _error_code(v) is None),
                              data_import) if reference else None)
 
     def problem(index: int, message: str) -> None:
@@ -292,15 +333,16 @@ def _check_column(field_plan: FieldPlan, data_import: DataImport, column: list[A
                                 "message": f"{item.title}: {message}."})
 
     results: list[Any] = []
+    append = results.append
     for index, value in enumerate(column):
         if value is None or value == "":
-            if field_plan.required:
+            if required:
                 problem(index, "a value is required")
-            results.append(None)
+            append(None)
             continue
-        if type(value) is dict:  # an error cell, as staged: {"error": "#N/A"}
-            problem(index, f"the cell shows the error {value.get('error')} instead of a value")
-            results.append(None)
+        if type(value) in _CELLS_WITH_ERRORS and (code := _error_code(value)):
+            problem(index, CellError(code).message)
+            append(None)
             continue
         result, message = convert(value)
         if message is None and ids is not None:
@@ -310,11 +352,12 @@ def _check_column(field_plan: FieldPlan, data_import: DataImport, column: list[A
                            f"named {value!r} (by {reference.field}) in this account")
             elif item.reference:  # a reference field stores the id it names
                 result = found
-        for check in extra:
-            message = message or check(value)
+        if extra and message is None:
+            staged = json_safe(value)
+            message = next(filter(None, (check(staged) for check in extra)), None)
         if message:
             problem(index, message)
-        results.append(result)
+        append(result)
     return results
 
 
@@ -350,14 +393,14 @@ def _staged_keys(data_import: DataImport, keys: set[str]) -> dict[str, int]:
     return dict(db.session.execute(staged_keys_query(data_import, keys)).all()) if keys else {}
 
 
-def check_new_rows(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]]) -> None:
-    """Validate rows on their way into staging (dicts of their columns), in place.
+def sort_new_rows(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]],
+                  problems: list[list[dict[str, str]]]) -> None:
+    """Give rows on their way into staging their ``status`` and ``problems``, in place.
 
-    Each gets its ``status`` (*Ready to publish* or *Needs attention*) and ``problems``;
-    a natural key that a row staged before has, or an earlier row of ``rows``, is a
+    ``rows`` are staging rows' columns, ``problems`` what :func:`check_columns` found in
+    each; a natural key that a row staged before has, or an earlier row of ``rows``, is a
     duplicate.
     """
-    _, problems = check_values(plan, data_import, [row["values"] for row in rows])
     seen = _staged_keys(data_import, {row["natural_key"] for row in rows} - {""})
     for row, found in zip(rows, problems, strict=True):
         key = row["natural_key"]

@@ -13,6 +13,8 @@ __all__ = [
     "column_index",
     "column_letter",
     "excel_serial_to_date",
+    "json_safe",
+    "json_safe_column",
 ]
 
 # The Excel error values a cell can hold (Excel 365 added the dynamic-array ones).
@@ -56,7 +58,37 @@ CellValue: TypeAlias = (
 """One cell as the reader gives it. ``None`` is a blank cell; numbers with no fraction are ints."""
 
 
+#: cell values JSON holds as they are (checked by exact type first: every cell comes here)
+_PLAIN = frozenset({bool, int, float, str, type(None)})
+
+
+def json_safe(value: CellValue | dict) -> object:
+    """A cell's value as staging keeps it (JSON).
+
+    Dates become ISO text, error cells ``{"error": code}``.
+    """
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, CellError):
+        return {"error": value.code}
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return value
+
+
+def json_safe_column(values: list) -> list:
+    """:func:`json_safe` over a column (``values`` itself when JSON holds them all)."""
+    if _PLAIN.issuperset(map(type, values)):
+        return values
+    return [json_safe(value) for value in values]
+
+
 _COLUMN = re.compile(r"[A-Z]{1,3}")
+
+
+(r"[A-Z]{1,3}")
 
 
 def column_letter(index: int) -> str:

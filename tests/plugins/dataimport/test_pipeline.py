@@ -14,10 +14,14 @@ from onward.plugins.dataimport.models import (
     StagingRow,
     ValidationRule,
 )
-from onward.plugins.onboarding.customer_data import OnboardingLocation, OnboardingProduct
+from onward.plugins.onboarding.customer_data import (
+    OnboardingLocation,
+    OnboardingProduct,
+    OnboardingSoldProduct,
+)
 from onward.plugins.onboarding.models import CaseTask
 
-from .workbooks import openpyxl_workbook
+from .workbooks import err, formula, openpyxl_workbook, raw_workbook, sheet_xml
 
 HEADER = ["Name", "Street", "City", "Country", "Latitude"]
 
@@ -247,9 +251,42 @@ def test_a_date_rule_with_a_format_reads_text_dates(app, task_id, run, tmp_path)
                                       domain_id=1))
         db.session.commit()
     path = openpyxl_workbook(tmp_path / "sold.xlsx", {"Sold": [
-        ["Name", "Product", "Purchase date"], ["Routers", "Router X1", "02/01/2031"]]})
+        ["Name", "Product", "Purchase date"], ["Routers", "Router X1", "02/01/2031"],
+        ["Switches", "Router X1", dt.date(2031, 1, 3)], ["Hubs", "Router X1", "2031/01/04"]]})
     run(upload, path, target="sold_products")
-    assert run(validation.validate, target="sold_products") == {"ready": 1}
+    assert run(rowstatus.status_counts, target="sold_products") == {"ready": 2,
+                                                                     "needs_attention": 1}
+    # a date cell is staged as ISO text, which passes again however the rule writes dates
+    assert rows_of(app, task_id)[3][2]["purchase_date"] == "2031-01-03"
+    with app.app_context():
+        db.session.execute(update(StagingRow).values(status="yet_to_validate"))
+        db.session.commit()
+    assert run(validation.validate, target="sold_products") == {"ready": 2,
+                                                                 "needs_attention": 1}
+    assert rows_of(app, task_id)[4][1] == [
+        "Purchase date: '2031/01/04' is not a date like 30/05/2031."]
+    run(publish.publish, target="sold_products")
+    with app.app_context():
+        assert sorted(db.session.scalars(select(OnboardingSoldProduct.purchase_date))) == [
+            dt.date(2031, 1, 2), dt.date(2031, 1, 3)]
+
+
+def test_an_error_cell_is_a_problem_in_its_column_never_a_blank(app, task_id, run, tmp_path):
+    sheet = sheet_xml([["Name", "City", "Country"], ["HQ", err("#N/A"), "US"],
+                       ["Depot", formula("A2"), "US"]])
+    run(upload, raw_workbook(tmp_path / "err.xlsx", [("Locations", sheet)]))
+    expected = {2: ["City: the cell shows the error #N/A instead of a value."],
+                3: ["City: the formula in this cell has no calculated value: open the file "
+                    "in Excel and save it again, or type the value in."]}
+    rows = rows_of(app, task_id)
+    assert {number: problems for number, (_, problems, _) in rows.items()} == expected
+    assert rows[2][2]["city"] == {"error": "#N/A"}
+    with app.app_context():
+        db.session.execute(update(StagingRow).values(status="yet_to_validate"))
+        db.session.commit()
+    assert run(validation.validate) == {"needs_attention": 2}
+    assert {number: problems for number, (_, problems, _) in rows_of(app, task_id).items()
+            } == expected
 
 
 def test_the_seeds_account_check_is_a_record_rule(app, task_id, run, xlsx):
