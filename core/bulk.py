@@ -110,7 +110,7 @@ def _bulk_mapper(model: type) -> Mapper | None:
 
 def _record(mapper: Mapper, row: Mapping[str, Any]) -> Any:
     """A transient record holding the row's values (set without attribute events)."""
-    unknown = set(row) - set(mapper.column_attrs.keys())
+    unknown = row.keys() - _attributes(mapper)
     if unknown:
         raise TypeError(f"{', '.join(sorted(unknown))}: not a column of "
                         f"{mapper.class_.__name__}.")
@@ -217,9 +217,12 @@ def _prepared(table: Table, names: tuple[str, ...], dialect) -> tuple:
     statement = insert(table).compile(dialect=dialect, column_keys=list(names))
     # SQLite's positional parameters, in the order the compiled statement names them
     columns = [table.c[name] for name in statement.positiontup or names]
-    # the drivers adapt JSON values only as query parameters: here they travel as text
+    # the drivers adapt JSON values only as query parameters: here they travel as text;
+    # the others as the dialect's own types write them (SQLite's DATETIME its text format,
+    # not the driver's default adapter)
     processors = [(column.key, dump_json if isinstance(column.type, JSON)
-                   else column.type.bind_processor(dialect)) for column in columns]
+                   else column.type.dialect_impl(dialect).bind_processor(dialect))
+                  for column in columns]
     return statement, columns, processors
 
 
@@ -337,9 +340,16 @@ def _default(column: Column, values: dict[str, Any]) -> Any:
 
 
 @functools.cache
-def _columns(mapper: Mapper) -> tuple[tuple[str, Column], ...]:
-    """(attribute, column) of each mapped column, in table order."""
-    return tuple((attr.key, attr.columns[0]) for attr in mapper.column_attrs)
+def _attributes(mapper: Mapper) -> frozenset[str]:
+    """The names of the mapped columns' attributes."""
+    return frozenset(mapper.column_attrs.keys())
+
+
+@functools.cache
+def _columns(mapper: Mapper) -> tuple[tuple[str, Column, bool, bool], ...]:
+    """(attribute, column, has a default, is the key) of each mapped column, in table order."""
+    return tuple((attr.key, column, column.default is not None, column.primary_key)
+                 for attr in mapper.column_attrs for column in attr.columns[:1])
 
 
 def _values(mapper: Mapper, record: Any) -> dict[str, Any]:
@@ -349,10 +359,10 @@ def _values(mapper: Mapper, record: Any) -> dict[str, Any]:
     audit and event rows show them.
     """
     state, values = record.__dict__, {}
-    for key, column in _columns(mapper):
+    for key, column, has_default, is_key in _columns(mapper):
         value = state.get(key)
-        if value is None and column.default is not None:
+        if value is None and has_default:
             value = state[key] = _default(column, values)
-        if value is not None or not column.primary_key:
+        if value is not None or not is_key:
             values[column.key] = value
     return values

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import String, cast, inspect, select
 
 from onward import RuleViolation, acting_as, db, insert_many
 from onward.core.bulk import COPY_MIN_ROWS
@@ -233,6 +233,11 @@ def test_write_rows_stores_what_an_insert_stores(app, copies):
         columns = ("record_type", "record_id", "changes", "data", "domain_id", "created_at")
         assert [getattr(copied, c) for c in columns] == [getattr(inserted, c) for c in columns]
         assert copied.created_at == moment and copied.data == {"ids": [1, 2], "none": None}
+        # as the database holds them: SQLite keeps the text it was given, so a bulk row
+        # must not get the driver's own date format (no microseconds, a zone suffix)
+        as_text = dict(db.session.execute(select(EventRecord.name, cast(
+            EventRecord.created_at, String)).where(EventRecord.name.like("exemplar.%"))).all())
+        assert as_text["exemplar.copied"] == as_text["exemplar.inserted"]
 
 
 def test_fewer_collections_holds_while_any_user_is_inside_and_then_restores():
