@@ -1,26 +1,26 @@
 """Statuses of staging rows: how many are in each, and changes of many at once.
 
-Validation and publishing move whole chunks of rows: the rows that all get the same values
-in one ``UPDATE … WHERE id IN (…)`` per few thousand (on PostgreSQL ``= ANY(:ids)``), the
-others in one executemany (on PostgreSQL one statement zipping two arrays).
+Validation and publishing move whole chunks of rows, each row with its own values (its
+problems, its checked values, its record), in one executemany per chunk (published rows on
+PostgreSQL in one statement zipping two arrays).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, literal_column, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from onward import among, db
+from onward import db
 from onward.plugins.dataimport.models import NO_PROBLEMS, DataImport, StagingRow
 
-#: rows per statement: inside every database's limit of bound parameters
-ROWS_PER_STATEMENT = 5000
-
 _ROWS = StagingRow.__table__
+_READY = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
+          .values(status="ready", problems=NO_PROBLEMS, checked=bindparam("checked_values")))
 _NEEDS_ATTENTION = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
                     .values(status="needs_attention", problems=bindparam("found"),
                             batch_id=None, record_id=None))
@@ -30,6 +30,9 @@ _PUBLISHED = (update(_ROWS).where(_ROWS.c.id == bindparam("row_id"))
                       record_id=bindparam("record"), batch_id=bindparam("batch")))
 #: … on SQLite handed to the driver as they are (SQLAlchemy's per-row work costs more) …
 _PUBLISHED_SQLITE = _PUBLISHED.compile(dialect=sqlite.dialect())
+#: (row id, record id, batch id) -> the compiled statement's parameters, in its order
+_in_sqlite_order = itemgetter(*(("row_id", "record", "batch").index(name)
+                                for name in _PUBLISHED_SQLITE.positiontup))
 #: … or, on PostgreSQL, two arrays zipped by ``unnest``
 _IDS = bindparam("ids", type_=ARRAY(Integer))
 _PAIRS = select(func.unnest(_IDS).label("row_id"),
@@ -48,17 +51,11 @@ def status_counts(data_import: DataImport) -> dict[str, int]:
     return dict(rows.all())
 
 
-def _slices(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), ROWS_PER_STATEMENT):
-        yield items[start:start + ROWS_PER_STATEMENT]
-
-
-def mark_ready(row_ids: Sequence[int]) -> None:
-    """The rows are *Ready to publish*, without problems."""
-    connection = db.session.connection()
-    for part in _slices(row_ids):
-        connection.execute(update(_ROWS).where(among(_ROWS.c.id, part))
-                           .values(status="ready", problems=NO_PROBLEMS))
+def mark_ready(checked: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """The rows are *Ready to publish*, without problems: ``(row id, checked values)`` pairs."""
+    if checked:
+        db.session.connection().execute(
+            _READY, [{"row_id": row_id, "checked_values": values} for row_id, values in checked])
 
 
 def mark_needs_attention(found: Sequence[tuple[int, list[dict[str, str]]]]) -> None:
@@ -80,10 +77,8 @@ def mark_published(records: Sequence[tuple[int, int]], batch_id: int) -> None:
                            {"ids": list(row_ids), "records": list(record_ids)})
         return
     if connection.dialect.name == "sqlite":
-        names = _PUBLISHED_SQLITE.positiontup
         connection.exec_driver_sql(_PUBLISHED_SQLITE.string, [
-            tuple({"row_id": row_id, "record": record_id, "batch": batch_id}[name]
-                  for name in names) for row_id, record_id in records])
+            _in_sqlite_order((row_id, record_id, batch_id)) for row_id, record_id in records])
         return
     connection.execute(_PUBLISHED, [{"row_id": row_id, "record": record_id, "batch": batch_id}
                                     for row_id, record_id in records])
