@@ -184,11 +184,6 @@ class StagingRow(AccountScopedMixin, db.Model):
     status: Mapped[str] = mapped_column(String(20), default="yet_to_validate")
     #: ``[{"field": …, "column": …, "message": …}]``, one per problem
     problems: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    #: a ready row's values as validation converted them where they differ from
-    #: ``values`` (JSON-safe), and the fingerprint of the checks they passed,
-    #: ``{"plan": …, "changed": {…}}``: publish takes them as they are while the checks
-    #: stay the same (see :meth:`Plan.from_checked`)
-    checked: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("dataimport_batch.id"))
     #: the target record the row was published to
     record_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,11 +1,5 @@
 """Publishing: ready staging rows into the target, by natural key, in undoable batches.
 
-A ready row brings the values validation converted (:attr:`StagingRow.checked`): publish
-neither parses nor checks them again unless the checks changed since (an admin's rule, a
-target's fields), in which case the row is checked again and fails if it no longer
-passes. A row naming a record deleted since is refused by the target's rules (or the
-database's foreign key), and that row alone fails (see below).
-
 Each chunk is written inside a savepoint: its new records with one bulk insert
 (:func:`onward.insert_many`, one ``<table>.bulk_created`` event per chunk) and its updates
 through the ORM, so the target's business rules, numbering and audit log apply as for any
@@ -44,7 +38,7 @@ from onward.plugins.dataimport import rowstatus
 from onward.plugins.dataimport.config import setting
 from onward.plugins.dataimport.models import BatchUpdate, DataImport, PublishBatch, StagingRow
 from onward.plugins.dataimport.rowstatus import status_counts
-from onward.plugins.dataimport.validation import Plan, check_values, from_json, plan_for
+from onward.plugins.dataimport.validation import Plan, check_values, plan_for
 
 
 def _key(values: dict[str, Any], fields: tuple[str, ...]) -> tuple:
@@ -206,25 +200,8 @@ def _write_all(plan, data_import, good, existing, outcome) -> list[tuple[Any, An
 _BULK_RETRIES = 3
 
 
-def _to_publish(plan: Plan, data_import: DataImport, chunk
-                ) -> tuple[list[dict[str, Any]], list[list[dict[str, str]]]]:
-    """Each row's converted values and its problems.
-
-    A row brings the values validation converted, unless the checks changed since it
-    passed them: then it is checked again (and may fail).
-    """
-    converted = [plan.from_checked(row.values, row.checked) for row in chunk]
-    problems: list[list[dict[str, str]]] = [[] for _ in chunk]
-    again = [index for index, values in enumerate(converted) if values is None]
-    if again:
-        values, found = check_values(plan, data_import, [chunk[index].values for index in again])
-        for index, row_values, row_problems in zip(again, values, found, strict=True):
-            converted[index], problems[index] = row_values, row_problems
-    return converted, problems
-
-
 def _publish_chunk(plan, data_import, batch, chunk, outcome: _Outcome) -> None:
-    converted, problems = _to_publish(plan, data_import, chunk)
+    converted, problems = check_values(plan, data_import, [row.values for row in chunk])
     keys = [_key(values, plan.target.natural_key) for values in converted]
     existing = _existing(plan, data_import, keys)
     good = []
@@ -291,8 +268,7 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
     outcome, last_id, size, done = _Outcome(), 0, setting("IMPORT_CHUNK_ROWS"), 0
     while True:
         chunk = db.session.execute(
-            select(StagingRow.id, StagingRow.values, StagingRow.checked)
-            .where(*ready, StagingRow.id > last_id)
+            select(StagingRow.id, StagingRow.values).where(*ready, StagingRow.id > last_id)
             .order_by(StagingRow.id).limit(size).with_for_update()).all()
         if not chunk:
             break
@@ -364,4 +340,11 @@ def _restore_updated(plan: Plan, batch: PublishBatch) -> None:
 
 def _typed(plan: Plan, name: str, value: Any) -> Any:
     """An old value as kept in the batch (dates as ISO text) back in its type."""
-    return from_json(plan.target.field(name).type, value)
+    import datetime as dt
+
+    kind = plan.target.field(name).type
+    if value is not None and kind == "date":
+        return dt.date.fromisoformat(value)
+    if value is not None and kind == "datetime":
+        return dt.datetime.fromisoformat(value)
+    return value

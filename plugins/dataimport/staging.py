@@ -188,11 +188,10 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
               "created_at": utcnow()}
     columns = {column.field: column.apply_all([row.values[index] for row in chunk])
                for index, column in mapped}
-    converted, problems = check_columns(plan, data_import, columns, len(chunk))
-    columns = {name: json_safe_column(values) for name, values in columns.items()}
+    _, problems = check_columns(plan, data_import, columns, len(chunk))
     names = list(columns)
-    staged = [dict(zip(names, values, strict=True))
-              for values in zip(*columns.values(), strict=True)]
+    staged = [dict(zip(names, values, strict=True)) for values in zip(
+        *map(json_safe_column, columns.values()), strict=True)]
     if plan.records:
         check_records(plan, data_import, staged, problems)
     key = plan.target.natural_key
@@ -200,8 +199,6 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
              "natural_key": natural_key(values, key)}
             for row, values in zip(chunk, staged, strict=True)]
     sort_new_rows(plan, data_import, rows, problems)
-    for row, checked in zip(rows, plan.checked(columns, converted, len(rows)), strict=True):
-        row["checked"] = checked if row["status"] == "ready" else None
     write_rows(db.session.connection(), StagingRow.__table__, rows)
     return len(rows)
 
@@ -219,7 +216,7 @@ def edit_row(row: StagingRow, values: dict[str, Any]) -> StagingRow:
         raise ValidationFailed(message, fields={unknown[0]: [message]})
     row.values = {**row.values, **{name: json_safe(value) for name, value in values.items()}}
     row.natural_key = natural_key(row.values, target.natural_key)
-    row.status, row.problems, row.checked = "yet_to_validate", [], None
+    row.status, row.problems = "yet_to_validate", []
     db.session.flush()
     return row
 

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +36,7 @@ from onward import (
 from onward.plugins.dataimport import rowstatus
 from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
-from onward.plugins.dataimport.reader.cells import CellError, json_safe, json_safe_column
+from onward.plugins.dataimport.reader.cells import CellError, json_safe
 
 #: a converter takes a cell's value and gives (the value to publish, a problem or None)
 Converter = Callable[[Any], tuple[Any, str | None]]
@@ -174,8 +171,6 @@ class FieldPlan:
     field: ImportField
     convert: Converter
     required: bool
-    #: the type the converter gives (a rule may read a text field as dates, say)
-    type: str = "string"
     #: extra checks from plugins' field validators: value -> problem or None
     extra: list[Callable[[Any], str | None]] = field(default_factory=list)
     #: a reference rule's table and field the value must name (the value stays as it is)
@@ -195,56 +190,6 @@ class Plan:
     fields: list[FieldPlan]
     #: record validators: (label, func(values, data_import) -> problem or None)
     records: list[tuple[str, Callable[..., str | None]]]
-    #: names the checks: rows checked under another fingerprint are checked again
-    fingerprint: str = ""
-
-    def checked(self, cells: Mapping[str, Sequence[Any]], converted: Mapping[str, Sequence[Any]],
-                size: int) -> list[dict[str, Any]]:
-        """What ``size`` ready rows keep of their converted values (:attr:`StagingRow.checked`).
-
-        ``cells`` are the rows' columns as staged, ``converted`` as validation converted
-        them: each row keeps the converted values (JSON-safe) that differ from its cells,
-        and this plan's fingerprint.
-        """
-        changed: list[dict[str, Any]] = [{} for _ in range(size)]
-        blank = [None] * size
-        for name, values in converted.items():
-            values, staged = json_safe_column(values), cells.get(name, blank)
-            if values == staged and list(map(type, values)) == list(map(type, staged)):
-                continue  # 1 == 1.0 == True: the types must match too
-            for change, value, cell in zip(changed, values, staged, strict=True):
-                if type(value) is not type(cell) or value != cell:
-                    change[name] = value
-        return [{"plan": self.fingerprint, "changed": change} for change in changed]
-
-    def from_checked(self, cells: dict[str, Any], checked: dict[str, Any] | None
-                     ) -> dict[str, Any] | None:
-        """A ready row's converted values, in their types, from its cells and what it kept.
-
-        ``None`` when the checks changed since the row passed them (or it never did).
-        """
-        if not checked or checked.get("plan") != self.fingerprint:
-            return None
-        merged = {**cells, **checked["changed"]}
-        values = {item.field.name: merged.get(item.field.name) for item in self.fields}
-        for name, kind in self._moments:
-            if values[name] is not None:
-                values[name] = from_json(kind, values[name])
-        return values
-
-    @functools.cached_property
-    def _moments(self) -> list[tuple[str, str]]:
-        return [(item.field.name, item.type) for item in self.fields
-                if item.type in ("date", "datetime")]
-
-
-def from_json(kind: str, value: Any) -> Any:
-    """A value of type ``kind`` as JSON keeps it (dates as ISO text) back in its type."""
-    if value is not None and kind == "date":
-        return dt.date.fromisoformat(value)
-    if value is not None and kind == "datetime":
-        return dt.datetime.fromisoformat(value)
-    return value
 
 
 _FIELD_RULE_TYPES = {"date": "date", "datetime": "datetime", "boolean": "boolean",
@@ -258,7 +203,7 @@ def plan_for(data_import: DataImport) -> Plan:
         ValidationRule.target == target.key, ValidationRule.active.is_(True),
         ValidationRule.domain_id.in_(_domain_chain(data_import.domain_id)))).all()
     validators = current_app.extensions["onward"].registries.validators
-    plans = {item.name: FieldPlan(item, base_converter(item), item.required, item.type)
+    plans = {item.name: FieldPlan(item, base_converter(item), item.required)
              for item in target.fields}
     records: list[tuple[str, Callable[..., str | None]]] = []
     for rule in rules:
@@ -273,26 +218,18 @@ def plan_for(data_import: DataImport) -> Plan:
         if rule.kind in _FIELD_RULE_TYPES:
             typed = ImportField(plan.field.name, _FIELD_RULE_TYPES[rule.kind],
                                 max_length=plan.field.max_length)
-            plan.convert, plan.type = base_converter(typed, rule.options), typed.type
+            plan.convert = base_converter(typed, rule.options)
         elif rule.kind == "choice":
             listed = rule.options.get("choices")
-            plan.convert, plan.type = _choice({c: c for c in listed} if listed
-                                              else dict(plan.field.choices)), "choice"
+            plan.convert = _choice({c: c for c in listed} if listed
+                                   else dict(plan.field.choices))
         elif rule.kind == "reference":
             plan.exists_in = ImportReference(_model_of(rule.options["table"]),
                                              rule.options["field"])
         elif rule.kind in validators and validators[rule.kind].kind == "field":
             func, options = validators[rule.kind].func, dict(rule.options)
             plan.extra.append(lambda value, f=func, o=options: f(value, o))
-    return Plan(target, list(plans.values()), records, _fingerprint(target, rules))
-
-
-def _fingerprint(target: ImportTarget, rules: Sequence[ValidationRule]) -> str:
-    """A digest of what a plan checks: the target's fields and the rules in force."""
-    described = repr((target.key, target.fields, target.natural_key, sorted(
-        (rule.id, rule.level, rule.kind, rule.field, rule.mandatory,
-         json.dumps(rule.options, sort_keys=True, default=str)) for rule in rules)))
-    return hashlib.blake2b(described.encode(), digest_size=8).hexdigest()
+    return Plan(target, list(plans.values()), records)
 
 
 def _model_of(table: str) -> type:
@@ -474,15 +411,10 @@ def sort_new_rows(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]
         row["status"], row["problems"] = ("needs_attention", found) if found else ("ready", [])
 
 
-def _set_statuses(plan: Plan, chunk, converted: list[dict[str, Any]],
-                  problems: list[list[dict[str, str]]]) -> None:
-    names = [item.field.name for item in plan.fields]
-    checked = plan.checked({name: [row.values.get(name) for row in chunk] for name in names},
-                           {name: [values[name] for values in converted] for name in names},
-                           len(chunk))
-    rows = list(zip(chunk, checked, problems, strict=True))
-    rowstatus.mark_ready([(row.id, kept) for row, kept, found in rows if not found])
-    rowstatus.mark_needs_attention([(row.id, found) for row, _, found in rows if found])
+def _set_statuses(chunk, problems: list[list[dict[str, str]]]) -> None:
+    rows = list(zip(chunk, problems, strict=True))
+    rowstatus.mark_ready([row.id for row, found in rows if not found])
+    rowstatus.mark_needs_attention([(row.id, found) for row, found in rows if found])
 
 
 @fewer_collections()
@@ -514,12 +446,12 @@ def _validate_pending(data_import, pending, total, progress) -> None:
         if not chunk:
             break
         last_id = chunk[-1].id
-        converted, problems = check_values(plan, data_import, [row.values for row in chunk])
+        _, problems = check_values(plan, data_import, [row.values for row in chunk])
         for row, found in zip(chunk, problems, strict=True):
             first = duplicates.get(row.natural_key)
             if first is not None and first[0] != row.id:
                 found.append(_duplicate(plan, first[1]))
-        _set_statuses(plan, chunk, converted, problems)
+        _set_statuses(chunk, problems)
         done += len(chunk)
         if progress is not None:
             progress(done, max(total, done))  # a row fixed meanwhile may join the run

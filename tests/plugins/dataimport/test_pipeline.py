@@ -258,7 +258,21 @@ def test_a_row_whose_referenced_record_was_deleted_since_fails_alone(app, task_i
     counts = run(lambda di: (lambda batch: (batch.inserted, batch.failed))(publish.publish(di)),
                  target="sold_products")
     assert counts == (1, 1)
-    assert rows_of(app, task_id)[3][:2] == ("needs_attention", ["Product 2 does not exist."])
+    assert rows_of(app, task_id)[3][:2] == (
+        "needs_attention", ["Product: no Product named 'Switch S2' (by name) in this account."])
+
+
+def test_publish_checks_rows_again_under_the_rules_in_force(app, task_id, run, xlsx):
+    run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None],
+                      ["Depot", "9 Dock Rd", "Paris", "FR", None]]))
+    with app.app_context():  # a rule added after the rows were validated
+        db.session.add(ValidationRule(target="locations", kind="choice", field="country",
+                                      options={"choices": ["US", "CA"]}, domain_id=1))
+        db.session.commit()
+    counts = run(lambda di: (lambda batch: (batch.inserted, batch.failed))(publish.publish(di)))
+    assert counts == (1, 1)
+    assert rows_of(app, task_id)[3][:2] == ("needs_attention",
+                                            ["Country: 'FR' is not one of: US, CA."])
 
 
 def test_a_date_rule_with_a_format_reads_text_dates(app, task_id, run, tmp_path):
@@ -379,76 +393,6 @@ def test_a_choice_rule_limits_a_text_field_to_its_list(app, task_id, run, xlsx):
     assert rows_of(app, task_id)[3][1] == ["Country: 'FR' is not one of: US, CA."]
 
 
-def checked_of(app):
-    with app.app_context():
-        return {row.row_number: row.checked
-                for row in db.session.scalars(select(StagingRow).order_by(StagingRow.id))}
-
-
-def test_a_ready_row_keeps_its_converted_values_and_publish_takes_them(app, task_id, run,
-                                                                       xlsx, monkeypatch):
-    run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", "37.35"],
-                      [None, "2 Side St", "Reno", "US", None]]))
-    checked = checked_of(app)
-    assert checked[2]["changed"] == {"latitude": 37.35}  # the rest publishes as staged
-    assert checked[3] is None  # needs attention: nothing to publish
-    with app.app_context():  # validated again: the same converted values
-        db.session.execute(update(StagingRow).values(status="yet_to_validate", checked=None))
-        db.session.commit()
-    run(validation.validate)
-    assert checked_of(app) == checked
-
-    def checked_again(*args):
-        raise AssertionError("rows that passed these checks are not checked again")
-
-    monkeypatch.setattr(publish, "check_values", checked_again)
-    assert run(lambda di: publish.publish(di).inserted) == 1
-    with app.app_context():
-        assert db.session.scalars(select(OnboardingLocation.latitude)).all() == [37.35]
-
-
-def test_publish_checks_a_row_again_when_the_rules_changed_since(app, task_id, run, xlsx):
-    run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None],
-                      ["Depot", "9 Dock Rd", "Paris", "FR", None]]))
-    with app.app_context():
-        db.session.add(ValidationRule(target="locations", kind="choice", field="country",
-                                      options={"choices": ["US", "CA"]}, domain_id=1))
-        db.session.commit()
-    counts = run(lambda di: (lambda batch: (batch.inserted, batch.failed))(publish.publish(di)))
-    assert counts == (1, 1)
-    assert rows_of(app, task_id)[3][:2] == ("needs_attention",
-                                            ["Country: 'FR' is not one of: US, CA."])
-
-
-def test_an_edited_row_forgets_its_checked_values(app, task_id, run, xlsx):
-    run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None]]))
-    with app.app_context(), acting_as(SYSTEM):
-        staging.edit_row(db.session.scalars(select(StagingRow)).one(), {"city": "Reno"})
-        db.session.commit()
-    assert checked_of(app) == {2: None}
-
-
-def test_the_plans_fingerprint_follows_its_rules(app, task_id, run):
-    first = run(lambda di: validation.plan_for(di).fingerprint)
-    assert run(lambda di: validation.plan_for(di).fingerprint) == first
-    with app.app_context():
-        rule = ValidationRule(target="locations", kind="max_length", field="city",
-                              options={"max_length": 20}, domain_id=1)
-        db.session.add(rule)
-        db.session.commit()
-        rule_id = rule.id
-    added = run(lambda di: validation.plan_for(di).fingerprint)
-    with app.app_context():
-        db.session.get(ValidationRule, rule_id).options = {"max_length": 10}
-        db.session.commit()
-    changed = run(lambda di: validation.plan_for(di).fingerprint)
-    with app.app_context():
-        db.session.get(ValidationRule, rule_id).active = False
-        db.session.commit()
-    assert len({first, added, changed}) == 3
-    assert run(lambda di: validation.plan_for(di).fingerprint) == first
-
-
 def test_a_reference_rule_needs_the_value_to_name_a_record(app, task_id, run, xlsx, account):
     from onward.plugins.onboarding.customer_services import create_record
 
@@ -519,19 +463,15 @@ def test_publish_reports_each_chunk_and_a_run_that_dies_stays_undoable(app, task
     assert calls == [(2, 3), (3, 3)]
 
 
-@pytest.mark.parametrize(("step", "module", "work"), [
-    (validation.validate, validation, "check_values"),  # converting the chunk's values
-    (publish.publish, publish, "_existing"),  # finding the chunk's records in the target
-])
+@pytest.mark.parametrize("step", [validation.validate, publish.publish])
 def test_a_fix_saved_while_its_chunk_is_worked_on_waits_for_the_chunk(app, task_id, run, xlsx,
-                                                                      monkeypatch, step,
-                                                                      module, work):
+                                                                      monkeypatch, step):
     run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None]]))
     if step is validation.validate:  # staging validated the row: as if it was fixed since
         run(lambda _: db.session.execute(update(StagingRow).values(status="yet_to_validate")))
-    attempts, chunk_work = [], getattr(module, work)
+    attempts, check = [], validation.check_values
 
-    def a_fix_is_saved_meanwhile(*args):
+    def a_fix_is_saved_meanwhile(plan, data_import, rows):
         other = db.engine.raw_connection()  # another writer, waiting 0.1 s at most
         try:
             cursor = other.cursor()
@@ -545,21 +485,9 @@ def test_a_fix_saved_while_its_chunk_is_worked_on_waits_for_the_chunk(app, task_
             attempts.append("waited")
         finally:
             other.close()
-        return chunk_work(*args)
+        return check(plan, data_import, rows)
 
-    monkeypatch.setattr(module, work, a_fix_is_saved_meanwhile)
+    monkeypatch.setattr(validation, "check_values", a_fix_is_saved_meanwhile)
+    monkeypatch.setattr(publish, "check_values", a_fix_is_saved_meanwhile)
     run(step)
     assert attempts == ["waited"]
-
-
-def test_a_ready_row_keeps_only_the_converted_values_that_differ_in_value_or_type():
-    plan = validation.Plan(target=None, fields=[], records=[], fingerprint="f")
-    cells = {"active": [1, True, "yes"], "count": [2, "3", None],
-             "since": ["2031-05-30", "30/05/2031", None]}
-    converted = {"active": [True, True, True], "count": [2, 3, None],
-                 "since": [dt.date(2031, 5, 30), dt.date(2031, 5, 30), None],
-                 "unfilled": [None, None, None]}
-    assert plan.checked(cells, converted, 3) == [
-        {"plan": "f", "changed": {"active": True}},  # 1 == True, but not a boolean
-        {"plan": "f", "changed": {"count": 3, "since": "2031-05-30"}},
-        {"plan": "f", "changed": {"active": True}}]
