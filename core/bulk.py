@@ -16,6 +16,7 @@ import gc
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -213,17 +214,34 @@ COPY_MIN_ROWS = 50
 
 @functools.lru_cache(maxsize=256)
 def _prepared(table: Table, names: tuple[str, ...], dialect) -> tuple:
-    """The compiled INSERT of ``names``, its columns in parameter order, their processors."""
+    """The compiled INSERT of ``names``, its columns in parameter order, and a function.
+
+    The function gives a row's parameters in that order, through the columns' processors.
+    """
     statement = insert(table).compile(dialect=dialect, column_keys=list(names))
     # SQLite's positional parameters, in the order the compiled statement names them
     columns = [table.c[name] for name in statement.positiontup or names]
     # the drivers adapt JSON values only as query parameters: here they travel as text;
     # the others as the dialect's own types write them (SQLite's DATETIME its text format,
     # not the driver's default adapter)
-    processors = [(column.key, dump_json if isinstance(column.type, JSON)
-                   else column.type.dialect_impl(dialect).bind_processor(dialect))
+    processors = [dump_json if isinstance(column.type, JSON)
+                  else column.type.dialect_impl(dialect).bind_processor(dialect)
                   for column in columns]
-    return statement, columns, processors
+    keys = [column.key for column in columns]
+    in_order = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+    processed = [(index, process) for index, process in enumerate(processors) if process]
+
+    def parameters(row: Mapping[str, Any]) -> Sequence[Any]:
+        values = in_order(row)  # most columns need no processing: taken at C speed
+        if not processed:
+            return values
+        values = list(values)
+        for index, process in processed:
+            if values[index] is not None:
+                values[index] = process(values[index])
+        return tuple(values)
+
+    return statement, columns, parameters
 
 
 def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -242,11 +260,10 @@ def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> N
     if not (by_copy or dialect.name == "sqlite"):
         connection.execute(insert(table), list(rows))
         return
-    statement, columns, processors = _prepared(table, tuple(rows[0]), dialect)
-    values = ([row[name] if process is None or row[name] is None else process(row[name])
-               for name, process in processors] for row in rows)
+    statement, columns, parameters = _prepared(table, tuple(rows[0]), dialect)
+    values = map(parameters, rows)
     if dialect.name == "sqlite":
-        connection.exec_driver_sql(statement.string, [tuple(row) for row in values])
+        connection.exec_driver_sql(statement.string, list(values))
         return
     from psycopg import sql
 
