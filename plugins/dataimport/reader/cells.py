@@ -88,9 +88,6 @@ def json_safe_column(values: list) -> list:
 _COLUMN = re.compile(r"[A-Z]{1,3}")
 
 
-(r"[A-Z]{1,3}")
-
-
 def column_letter(index: int) -> str:
     """Excel's column name for a 1-based column index: 1 → ``A``, 28 → ``AB``."""
     if index < 1:
