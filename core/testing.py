@@ -31,7 +31,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.cli import ScriptInfo
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 TEST_CONFIG = {
@@ -58,6 +58,26 @@ def _plugin_key(plugins: list[object], config: dict[str, Any]) -> tuple:
     from onward.core.plugins import plugin_name
 
     return (tuple(sorted(plugin_name(p) for p in plugins)), str(config.get("DISABLED_PLUGINS")))
+
+
+#: every table's rows gone (but the migrations' own) and every sequence back at its start,
+#: in one round trip: a DELETE per table costs PostgreSQL a few milliseconds where a
+#: TRUNCATE of the schema's tables (new files for each) cost a third of a second per test
+_EMPTY_POSTGRESQL = """
+DO $$
+DECLARE item record;
+BEGIN
+    PERFORM set_config('session_replication_role', 'replica', true);  -- no FK order
+    FOR item IN SELECT tablename FROM pg_tables
+                WHERE schemaname = current_schema() AND tablename NOT LIKE 'alembic%' LOOP
+        EXECUTE format('DELETE FROM %I', item.tablename);
+    END LOOP;
+    FOR item IN SELECT sequencename FROM pg_sequences
+                WHERE schemaname = current_schema() LOOP
+        EXECUTE format('ALTER SEQUENCE %I RESTART', item.sequencename);
+    END LOOP;
+END $$
+"""
 
 
 class TestDatabases:
@@ -119,10 +139,8 @@ class TestDatabases:
     @staticmethod
     def _empty(url: str) -> None:
         engine = create_engine(url)
-        tables = [t for t in inspect(engine).get_table_names() if not t.startswith("alembic_")]
         with engine.begin() as connection:
-            quoted = ", ".join(f'"{table}"' for table in tables)
-            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            connection.execute(text(_EMPTY_POSTGRESQL))
         engine.dispose()
 
     def drop_all(self) -> None:
