@@ -69,7 +69,7 @@ class ColumnMap:
     def apply_all(self, values: Iterable[Any]) -> list[Any]:
         """:meth:`apply` over a column of values."""
         on_text = self._on_text
-        return [on_text(value) if type(value) is str else value for value in values]
+        return [on_text(value) if isinstance(value, str) else value for value in values]
 
     @functools.cached_property
     def _on_text(self) -> Callable[[str], Any]:
