@@ -76,44 +76,107 @@ def _add_spans(spans: list[list[int]], ids: list[int]) -> None:
             spans.append([record_id, record_id])
 
 
-class _Outcome:
-    """What a publish run did so far: counts, undo data and the staging rows to update."""
+class Publisher:
+    """One publish batch as it is written: converted rows in, records out, a chunk at a time.
 
-    def __init__(self) -> None:
+    :func:`publish` feeds it the ready rows of staging; an import that publishes as it
+    stages (:func:`~onward.plugins.dataimport.staging.stage_file` with ``publisher=``)
+    feeds it each chunk's ready rows as read. A row is any object standing for a staging
+    row; :meth:`write` gives back which were published (with their records' ids) and
+    which failed (with their problems).
+    """
+
+    def __init__(self, data_import: DataImport, plan: Plan | None = None) -> None:
+        require("write", data_import)
+        require("create", PublishBatch)  # agents publish; customers only fix and validate
+        self.data_import = data_import
+        self.plan = plan or plan_for(data_import)
+        self.batch = PublishBatch(import_id=data_import.id,
+                                  created_by_id=getattr(current_actor(), "id", None))
+        db.session.add(self.batch)
+        data_import.state = "publishing"
+        db.session.flush()
         self.counts = {"inserted": 0, "updated": 0, "unchanged": 0, "failed": 0}
         #: runs of inserted ids, ``[first, last]``
         self.inserted: list[list[int]] = []
         #: this chunk's updated records: record id -> old values
         self.updated: dict[int, dict[str, Any]] = {}
-        #: staging rows to mark: (row id, record id) published, (row id, problems) failed
-        self.published: list[tuple[int, int]] = []
-        self.failed: list[tuple[int, list[dict[str, str]]]] = []
+        #: this chunk's rows that could not be published, with their problems
+        self.failed: list[tuple[Any, list[dict[str, str]]]] = []
 
-    def saved(self) -> tuple:
-        """A copy to go back to when a chunk is refused."""
+    def fail(self, row: Any, problems: list[dict[str, str]]) -> None:
+        """``row`` cannot be published: it goes back to *Needs attention*."""
+        self.counts["failed"] += 1
+        self.failed.append((row, problems))
+
+    def write(self, rows: list[tuple[Any, dict[str, Any]]]
+              ) -> tuple[list[tuple[Any, int]], list[tuple[Any, list[dict[str, str]]]]]:
+        """Publish ``(row, converted values)`` pairs that passed their checks, as one chunk.
+
+        Returns ``(row, record id)`` for the rows published and ``(row, problems)`` for
+        those that failed (with any :meth:`fail` named since the last chunk); the batch's
+        counts and undo data follow.
+        """
+        published = [(row, record.id) for row, record in self._records(rows)]
+        failed, self.failed = self.failed, []
+        write_rows(db.session.connection(), BatchUpdate.__table__,
+                   [{"batch_id": self.batch.id, "record_id": record_id, "old": old}
+                    for record_id, old in self.updated.items()])
+        self.updated = {}
+        for name, count in self.counts.items():
+            setattr(self.batch, name, count)
+        self.batch.undo = {"inserted": [list(span) for span in self.inserted]}
+        db.session.flush()
+        return published, failed
+
+    def finish(self) -> PublishBatch:
+        """The batch, once every chunk is written; the import's state follows."""
+        self.data_import.state = ("published" if not status_counts(self.data_import).get("ready")
+                                  else "validated")
+        db.session.flush()
+        return self.batch
+
+    def _saved(self) -> tuple:
         return (dict(self.counts), [list(span) for span in self.inserted], dict(self.updated))
 
-    def restore(self, saved: tuple) -> None:
-        """Go back to :meth:`saved`."""
+    def _restore(self, saved: tuple) -> None:
         self.counts, self.inserted, self.updated = saved
 
-    def fail(self, row_id: int, problems: list[dict[str, str]]) -> None:
-        """A row that could not be published goes back to *Needs attention*."""
-        self.counts["failed"] += 1
-        self.failed.append((row_id, problems))
+    def _records(self, rows: list[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, Any]]:
+        """Write the rows' records: ``(row, record)`` pairs.
 
-    def write(self, batch: PublishBatch) -> None:
-        """Write the chunk's outcome: staging rows' statuses, the batch's counts and undo data."""
-        rowstatus.mark_published(self.published, batch.id)
-        rowstatus.mark_needs_attention(self.failed)
-        write_rows(db.session.connection(), BatchUpdate.__table__,
-                   [{"batch_id": batch.id, "record_id": record_id, "old": old}
-                    for record_id, old in self.updated.items()])
-        self.published, self.failed, self.updated = [], [], {}
-        for name, count in self.counts.items():
-            setattr(batch, name, count)
-        batch.undo = {"inserted": [list(span) for span in self.inserted]}
-        db.session.flush()
+        A chunk a rule refuses is written again without the refused row (a few times),
+        then one row at a time.
+        """
+        plan, data_import = self.plan, self.data_import
+        good = [(row, values, _key(values, plan.target.natural_key)) for row, values in rows]
+        keys = [key for _, _, key in good]
+        existing = _existing(plan, data_import, keys)
+        retries = _BULK_RETRIES
+        while True:
+            saved = self._saved()
+            try:
+                return _write_all(self, good, existing)
+            except (OnwardError, IntegrityError) as refused:
+                self._restore(saved)
+                existing.clear()
+                existing.update(_existing(plan, data_import, keys))
+                row, retries = getattr(refused, "row", None), retries - 1
+                if row is None or retries < 0:
+                    break
+                self.fail(row, [_refusal(refused)])
+                good = [item for item in good if item[0] is not row]
+        written = []  # find the rows refused, one by one
+        for item in good:
+            saved = self._saved()
+            try:
+                written += _write_all(self, [item], existing)
+            except (OnwardError, IntegrityError) as refused:
+                self._restore(saved)
+                existing.clear()
+                existing.update(_existing(plan, data_import, keys))
+                self.fail(item[0], [_refusal(refused)])
+        return written
 
 
 def _plain(value: Any) -> Any:
@@ -142,44 +205,45 @@ def _column_defaults(model: type, names: tuple[str, ...]) -> dict[str, Any]:
             for name in names}
 
 
-def _write(plan: Plan, new_record: tuple[dict[str, Any], dict[str, Any]],
-           values: dict[str, Any], key: tuple, existing, outcome: _Outcome) -> tuple[Any, bool]:
+def _write(publisher: Publisher, new_record: tuple[dict[str, Any], dict[str, Any]],
+           values: dict[str, Any], key: tuple, existing) -> tuple[Any, bool]:
     """Update one record (not flushed) or stage a new one; returns it and whether it is new.
 
     A new record is a ``SimpleNamespace`` of its values (see :func:`_new_record`) until
     :func:`_write_all` inserts it.
     """
-    target = plan.target
+    target = publisher.plan.target
     fields = {name: value for name, value in values.items() if value is not None}
     record = existing.get(key)
     if record is None:
         under, over = new_record
         record = existing[key] = SimpleNamespace(**{**under, **fields, **over})
-        outcome.counts["inserted"] += 1
+        publisher.counts["inserted"] += 1
         return record, True
     old = {name: getattr(record, name) for name, value in fields.items()
            if name not in target.natural_key and getattr(record, name) != value}
     if not old:
-        outcome.counts["unchanged"] += 1
+        publisher.counts["unchanged"] += 1
         return record, False
     for name in old:
         setattr(record, name, fields[name])
-    outcome.counts["updated"] += 1
+    publisher.counts["updated"] += 1
     if not isinstance(record, SimpleNamespace):  # undo deletes a record inserted in the batch
-        outcome.updated.setdefault(record.id,
-                                   {name: _plain(value) for name, value in old.items()})
+        publisher.updated.setdefault(record.id,
+                                     {name: _plain(value) for name, value in old.items()})
     return record, False
 
 
-def _write_all(plan, data_import, good, existing, outcome) -> list[tuple[Any, Any]]:
+def _write_all(publisher: Publisher, good, existing) -> list[tuple[Any, Any]]:
     """Write rows in one savepoint: updates in one flush, new records in one bulk insert.
 
     Returns (row, record) pairs. A rule's refusal of a new record carries that record's
     staging row as ``row``.
     """
+    plan = publisher.plan
     with db.session.begin_nested():
-        new_record = _new_record(plan, data_import)
-        written = [(row, *_write(plan, new_record, values, key, existing, outcome))
+        new_record = _new_record(plan, publisher.data_import)
+        written = [(row, *_write(publisher, new_record, values, key, existing))
                    for row, values, key in good]
         db.session.flush()
         new = [(row, record) for row, record, is_new in written if is_new]
@@ -192,7 +256,7 @@ def _write_all(plan, data_import, good, existing, outcome) -> list[tuple[Any, An
             raise
     for (_, record), record_id in zip(new, ids, strict=True):
         record.id = record_id
-    _add_spans(outcome.inserted, ids)
+    _add_spans(publisher.inserted, ids)
     return [(row, record) for row, record, _ in written]
 
 
@@ -200,47 +264,27 @@ def _write_all(plan, data_import, good, existing, outcome) -> list[tuple[Any, An
 _BULK_RETRIES = 3
 
 
-def _publish_chunk(plan, data_import, batch, chunk, outcome: _Outcome) -> None:
-    converted, problems = check_values(plan, data_import, [row.values for row in chunk])
-    keys = [_key(values, plan.target.natural_key) for values in converted]
-    existing = _existing(plan, data_import, keys)
+def _refusal(refused: Exception) -> dict[str, str]:
+    """The problem of a row the target's rules or the database refused."""
+    return {"field": "", "column": "",
+            "message": getattr(refused, "message", None) or "the database refused the row"}
+
+
+def _publish_chunk(publisher: Publisher, chunk) -> None:
+    """Check staged rows again (the rules may have changed), publish them, mark them."""
+    plan = publisher.plan
+    converted, problems = check_values(plan, publisher.data_import,
+                                       [row.values for row in chunk])
     good = []
-    for row, values, key, found in zip(chunk, converted, keys, problems, strict=True):
+    for row, values, found in zip(chunk, converted, problems, strict=True):
         if found:
-            outcome.fail(row.id, found)
+            publisher.fail(row, found)
         else:
-            good.append((row, values, key))
-    written, retries = None, _BULK_RETRIES
-    while written is None:
-        before = outcome.saved()
-        try:
-            written = _write_all(plan, data_import, good, existing, outcome)
-        except (OnwardError, IntegrityError) as refused:
-            outcome.restore(before)
-            existing.clear()
-            existing.update(_existing(plan, data_import, keys))
-            row, retries = getattr(refused, "row", None), retries - 1
-            if row is None or retries < 0:
-                break
-            outcome.fail(row.id, [{"field": "", "column": "", "message": _message(refused)}])
-            good = [item for item in good if item[0] is not row]
-    if written is None:  # find the rows refused, one by one
-        written = []
-        for item in good:
-            saved = outcome.saved()
-            try:
-                written += _write_all(plan, data_import, [item], existing, outcome)
-            except (OnwardError, IntegrityError) as refused:
-                outcome.restore(saved)
-                existing.clear()
-                existing.update(_existing(plan, data_import, keys))
-                outcome.fail(item[0].id,
-                             [{"field": "", "column": "", "message": _message(refused)}])
-    outcome.published.extend((row.id, record.id) for row, record in written)
-
-
-def _message(refused: Exception) -> str:
-    return getattr(refused, "message", None) or "the database refused the row"
+            good.append((row, values))
+    published, failed = publisher.write(good)
+    rowstatus.mark_published([(row.id, record_id) for row, record_id in published],
+                             publisher.batch.id)
+    rowstatus.mark_needs_attention([(row.id, found) for row, found in failed])
 
 
 @fewer_collections()
@@ -253,19 +297,12 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
     it (a job commits there): a run that dies part-way leaves a batch that undoes what it
     published, and the rows it did not reach still ready.
     """
-    require("write", data_import)
-    require("create", PublishBatch)  # agents publish; customers only fix and validate
-    plan = plan_for(data_import)
-    batch = PublishBatch(import_id=data_import.id,
-                         created_by_id=getattr(current_actor(), "id", None))
-    db.session.add(batch)
-    data_import.state = "publishing"
-    db.session.flush()
+    publisher = Publisher(data_import)
     ready = [StagingRow.import_id == data_import.id, StagingRow.status == "ready"]
     if row_ids is not None:
         ready.append(StagingRow.id.in_(row_ids))
     total = db.session.scalar(select(func.count()).select_from(StagingRow).where(*ready))
-    outcome, last_id, size, done = _Outcome(), 0, setting("IMPORT_CHUNK_ROWS"), 0
+    last_id, size, done = 0, setting("IMPORT_CHUNK_ROWS"), 0
     while True:
         chunk = db.session.execute(
             select(StagingRow.id, StagingRow.values).where(*ready, StagingRow.id > last_id)
@@ -273,15 +310,11 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
         if not chunk:
             break
         last_id = chunk[-1].id
-        _publish_chunk(plan, data_import, batch, chunk, outcome)
-        outcome.write(batch)
+        _publish_chunk(publisher, chunk)
         done += len(chunk)
         if progress:
             progress(done, max(total, done))
-    data_import.state = ("published" if not status_counts(data_import).get("ready")
-                         else "validated")
-    db.session.flush()
-    return batch
+    return publisher.finish()
 
 
 def undo(batch: PublishBatch) -> PublishBatch:
