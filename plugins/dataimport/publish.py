@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from onward import (
@@ -136,6 +136,28 @@ class Publisher:
         db.session.flush()
         return self.batch
 
+    def mark(self) -> tuple:
+        """Where the batch stands now, for :meth:`take_back`."""
+        last_update = db.session.scalar(select(func.max(BatchUpdate.id)).where(
+            BatchUpdate.batch_id == self.batch.id))
+        return self._saved(), last_update or 0
+
+    def take_back(self, mark: tuple) -> None:
+        """Undo what the batch wrote since :meth:`mark` gave ``mark``; it goes on from there.
+
+        An import that publishes as it stages takes back a file refused part-way.
+        """
+        saved, last_update = mark
+        cut = saved[1][-1][1] if saved[1] else 0
+        _restore_updated(self.plan, self.batch, after=last_update)
+        db.session.execute(delete(BatchUpdate).where(BatchUpdate.batch_id == self.batch.id,
+                                                     BatchUpdate.id > last_update))
+        _delete_inserted(self.plan, [[max(first, cut + 1), last]
+                                     for first, last in self.inserted if last > cut])
+        self._restore(saved)
+        self.failed = []
+        self.write([])
+
     def _saved(self) -> tuple:
         return (dict(self.counts), [list(span) for span in self.inserted], dict(self.updated))
 
@@ -148,6 +170,8 @@ class Publisher:
         A chunk a rule refuses is written again without the refused row (a few times),
         then one row at a time.
         """
+        if not rows:
+            return []
         plan, data_import = self.plan, self.data_import
         good = [(row, values, _key(values, plan.target.natural_key)) for row, values in rows]
         keys = [key for _, _, key in good]
@@ -289,15 +313,17 @@ def _publish_chunk(publisher: Publisher, chunk) -> None:
 
 @fewer_collections()
 def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
-            progress: Callable[[int, int], None] | None = None) -> PublishBatch:
+            progress: Callable[[int, int], None] | None = None,
+            publisher: Publisher | None = None) -> PublishBatch:
     """Publish the *Ready to publish* rows (or only ``row_ids`` of them) to the target.
 
     Returns the batch with its counts: inserted, updated, unchanged and failed. The batch's
     counts and undo data follow each chunk, and ``progress(done, total)`` is called after
     it (a job commits there): a run that dies part-way leaves a batch that undoes what it
-    published, and the rows it did not reach still ready.
+    published, and the rows it did not reach still ready. A ``publisher`` given goes on
+    with its batch (an import that published as it staged).
     """
-    publisher = Publisher(data_import)
+    publisher = publisher or Publisher(data_import)
     ready = [StagingRow.import_id == data_import.id, StagingRow.status == "ready"]
     if row_ids is not None:
         ready.append(StagingRow.id.in_(row_ids))
@@ -331,12 +357,7 @@ def undo(batch: PublishBatch) -> PublishBatch:
         raise Conflict(f"Undo batch {later} first: batches are undone newest first.")
     plan = plan_for(data_import)
     _restore_updated(plan, batch)
-    model = plan.target.model
-    for first, last in reversed(batch.undo.get("inserted") or []):
-        for record in db.session.scalars(select(model).where(model.id.between(first, last))
-                                         .order_by(model.id.desc())):
-            db.session.delete(record)
-        db.session.flush()
+    _delete_inserted(plan, batch.undo.get("inserted") or [])
     db.session.execute(update(StagingRow).where(StagingRow.batch_id == batch.id)
                        .values(status="ready", batch_id=None, record_id=None))
     batch.undone_at = utcnow()
@@ -345,16 +366,27 @@ def undo(batch: PublishBatch) -> PublishBatch:
     return batch
 
 
-def _restore_updated(plan: Plan, batch: PublishBatch) -> None:
+def _delete_inserted(plan: Plan, spans: list[list[int]]) -> None:
+    """Delete the records of ``spans`` (runs of ids), newest first, through the ORM."""
+    model = plan.target.model
+    for first, last in reversed(spans):
+        for record in db.session.scalars(select(model).where(model.id.between(first, last))
+                                         .order_by(model.id.desc())):
+            db.session.delete(record)
+        db.session.flush()
+
+
+def _restore_updated(plan: Plan, batch: PublishBatch, after: int = 0) -> None:
     """Give the records the batch updated their old values back, a slice at a time.
 
-    Newest first: when the batch changed a record twice, its oldest values are the last
-    set.
+    Only the changes after :class:`BatchUpdate` id ``after`` are taken back, newest first:
+    when the batch changed a record twice, its oldest values are the last set.
     """
     model, last_id = plan.target.model, None
     while True:
         stmt = (select(BatchUpdate.id, BatchUpdate.record_id, BatchUpdate.old)
-                .where(BatchUpdate.batch_id == batch.id).order_by(BatchUpdate.id.desc())
+                .where(BatchUpdate.batch_id == batch.id, BatchUpdate.id > after)
+                .order_by(BatchUpdate.id.desc())
                 .limit(setting("IMPORT_CHUNK_ROWS")))
         if last_id is not None:
             stmt = stmt.where(BatchUpdate.id < last_id)

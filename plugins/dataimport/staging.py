@@ -31,6 +31,7 @@ from onward import (
 from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.mapping import ColumnMap, Matching, columns_for
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
+from onward.plugins.dataimport.publish import Publisher
 from onward.plugins.dataimport.reader import workbook
 from onward.plugins.dataimport.reader.cells import json_safe, json_safe_column
 from onward.plugins.dataimport.rowstatus import status_counts
@@ -131,21 +132,29 @@ def _column_problems(matching: Matching) -> str:
 
 @fewer_collections()
 def stage_file(data_import: DataImport, record: ImportFile, *,
-               progress: Callable[[int], None] | None = None) -> int:
+               progress: Callable[[int], None] | None = None,
+               publisher: Publisher | None = None) -> int:
     """Read ``record`` into staging, validating its rows; returns the number of rows staged.
 
-    ``progress(rows so far)`` is called after each chunk (a job commits there).
+    ``progress(rows so far)`` is called after each chunk (a job commits there). With a
+    ``publisher``, each chunk's ready rows are published as they are staged, from the
+    values as read (no second pass over staging): they arrive *Published*, or *Needs
+    attention* when the target refuses them.
 
     A file that is not a readable XLSX table, or has a column that matches no field, or
     lacks a required field's column, stages nothing: the file is marked ``refused`` and
-    its ``message`` says why (the file itself stays, so nothing is lost).
+    its ``message`` says why (the file itself stays, so nothing is lost; what a
+    publisher published from it is taken back).
     """
     require("write", data_import)
     target = target_of(data_import.target)
     stored = data_import.source.columns if data_import.source else None
+    mark = publisher.mark() if publisher else None
     try:
-        staged = _stage(data_import, record, target, stored, progress)
+        staged = _stage(data_import, record, target, stored, progress, publisher)
     except ValidationFailed as refused:  # damage found part-way: take back what was staged
+        if publisher:
+            publisher.take_back(mark)
         db.session.execute(delete(StagingRow).where(StagingRow.file_id == record.id))
         record.state, record.rows, record.message = "refused", 0, refused.message
         data_import.state = "loaded" if status_counts(data_import) else "not_loaded"
@@ -157,7 +166,7 @@ def stage_file(data_import: DataImport, record: ImportFile, *,
     return staged
 
 
-def _stage(data_import, record, target, stored, progress) -> int:
+def _stage(data_import, record, target, stored, progress, publisher) -> int:
     with workbook.read(file_path(record), chunk_size=setting("IMPORT_CHUNK_ROWS"),
                        max_bytes=setting("IMPORT_MAX_BYTES"),
                        calamine_max_rows=setting("IMPORT_CALAMINE_MAX_ROWS")) as table:
@@ -168,16 +177,17 @@ def _stage(data_import, record, target, stored, progress) -> int:
         mapped = [(index, column) for index, column in enumerate(matching.columns)
                   if column.field]
         data_import.state = "loading"
-        plan, staged = plan_for(data_import), 0
+        plan, staged = publisher.plan if publisher else plan_for(data_import), 0
         for chunk in table.chunks():
-            staged += _insert_chunk(data_import, record, plan, mapped, chunk)
+            staged += _insert_chunk(data_import, record, plan, mapped, chunk, publisher)
             if progress:
                 progress(staged)
     return staged
 
 
 def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
-                  mapped: list[tuple[int, ColumnMap]], chunk) -> int:
+                  mapped: list[tuple[int, ColumnMap]], chunk,
+                  publisher: Publisher | None) -> int:
     """One chunk, validated, into staging in one bulk statement (no ORM objects).
 
     The cells are checked column by column as read (a date cell is a date, not text to
@@ -188,7 +198,7 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
               "created_at": utcnow()}
     columns = {column.field: column.apply_all([row.values[index] for row in chunk])
                for index, column in mapped}
-    _, problems = check_columns(plan, data_import, columns, len(chunk))
+    converted, problems = check_columns(plan, data_import, columns, len(chunk))
     names = list(columns)
     staged = [dict(zip(names, values, strict=True)) for values in zip(
         *map(json_safe_column, columns.values()), strict=True)]
@@ -199,8 +209,26 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
              "natural_key": natural_key(values, key)}
             for row, values in zip(chunk, staged, strict=True)]
     sort_new_rows(plan, data_import, rows, problems)
+    if publisher:
+        _publish_ready(publisher, rows, converted)
     write_rows(db.session.connection(), StagingRow.__table__, rows)
     return len(rows)
+
+
+def _publish_ready(publisher: Publisher, rows: list[dict[str, Any]],
+                   converted: dict[str, list[Any]]) -> None:
+    """Publish a chunk's ready rows from their converted values; each row notes the outcome."""
+    names = list(converted)
+    published, failed = publisher.write(
+        [(row, dict(zip(names, values, strict=True)))
+         for row, *values in zip(rows, *converted.values(), strict=True)
+         if row["status"] == "ready"])
+    for row in rows:
+        row["batch_id"] = row["record_id"] = None
+    for row, record_id in published:
+        row.update(status="published", batch_id=publisher.batch.id, record_id=record_id)
+    for row, found in failed:
+        row.update(status="needs_attention", problems=found)
 
 
 def edit_row(row: StagingRow, values: dict[str, Any]) -> StagingRow:

@@ -8,6 +8,8 @@ from onward import SYSTEM, Account, acting_as, db
 from onward.plugins.dataimport import staging
 from onward.plugins.onboarding.models import CaseTask
 
+from .workbooks import HEADER, openpyxl_workbook
+
 
 @pytest.fixture
 def account(make_account):
@@ -45,3 +47,28 @@ def contact(app, make_user, account, task_id):
                            .values(contact_id=user, visible_to_customer=True))
         db.session.commit()
     return user
+
+
+@pytest.fixture
+def xlsx(tmp_path):
+    """Write a one-sheet workbook of ``rows`` under the locations header (or ``header``)."""
+
+    def make(rows, header=HEADER, name="locations.xlsx"):
+        return openpyxl_workbook(tmp_path / name, {"Locations": [header, *rows]})
+
+    return make
+
+
+@pytest.fixture
+def run(app, task_id):
+    """Run ``step(data_import, *args)`` as the system in one transaction; returns its result."""
+
+    def call(step, *args, target="locations", **kwargs):
+        with app.app_context(), acting_as(SYSTEM):
+            task = db.session.get(CaseTask, task_id)
+            data_import = staging.import_of_task(task, target)
+            result = step(data_import, *args, **kwargs)
+            db.session.commit()
+            return result
+
+    return call

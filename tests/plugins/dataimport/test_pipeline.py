@@ -23,33 +23,6 @@ from onward.plugins.onboarding.models import CaseTask
 
 from .workbooks import err, formula, openpyxl_workbook, raw_workbook, sheet_xml
 
-HEADER = ["Name", "Street", "City", "Country", "Latitude"]
-
-
-@pytest.fixture
-def xlsx(tmp_path):
-    """Write a one-sheet workbook of ``rows`` under ``HEADER`` (or ``header``)."""
-
-    def make(rows, header=HEADER, name="locations.xlsx"):
-        return openpyxl_workbook(tmp_path / name, {"Locations": [header, *rows]})
-
-    return make
-
-
-@pytest.fixture
-def run(app, task_id):
-    """Run ``step(data_import, *args)`` as the system in one transaction; returns its result."""
-
-    def call(step, *args, target="locations", **kwargs):
-        with app.app_context(), acting_as(SYSTEM):
-            task = db.session.get(CaseTask, task_id)
-            data_import = staging.import_of_task(task, target)
-            result = step(data_import, *args, **kwargs)
-            db.session.commit()
-            return result
-
-    return call
-
 
 def upload(data_import, path):
     with open(path, "rb") as stream:

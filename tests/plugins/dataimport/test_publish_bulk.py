@@ -10,11 +10,11 @@ from onward.core.models import AuditEntry
 from onward.plugins.dataimport import publish, validation
 from onward.plugins.onboarding.customer_data import OnboardingContract
 
-from .test_pipeline import rows_of, run, upload  # noqa: F401 (the run fixture)
+from .test_pipeline import rows_of, upload
 from .workbooks import openpyxl_workbook
 
 
-def test_published_records_are_numbered_audited_and_announced_once(app, task_id, run,  # noqa: F811
+def test_published_records_are_numbered_audited_and_announced_once(app, task_id, run,
                                                              tmp_path, account):
     path = openpyxl_workbook(tmp_path / "contracts.xlsx", {"Contracts": [
         ["Short description", "Starts", "Ends", "State"],
@@ -51,7 +51,7 @@ def test_published_records_are_numbered_audited_and_announced_once(app, task_id,
             OnboardingContract.short_description == "By hand")).one() == "CNTR0000004"
 
 
-def test_many_refused_rows_each_fail_alone(app, task_id, run, tmp_path):  # noqa: F811
+def test_many_refused_rows_each_fail_alone(app, task_id, run, tmp_path):
     backwards = [[f"Backwards {n}", dt.date(2031, 6, 1), dt.date(2031, 1, 1), "active"]
                  for n in range(publish._BULK_RETRIES + 2)]
     good = [[f"Support {n}", dt.date(2031, 1, 1), None, "draft"] for n in range(3)]
