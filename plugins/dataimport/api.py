@@ -362,11 +362,13 @@ def stage_files(data: dict, import_id: int):
     """Import files into staging (a job).
 
     ``file_ids`` names uploaded (or refused) files of the import; by default every
-    uploaded one. The job stages them, validating each chunk on the way; answers 202 with
-    the run.
+    uploaded one. The job stages them, validating each chunk on the way (with
+    ``publish``, publishing its ready rows too); answers 202 with the run.
     """
     data_import = _get_import(import_id)
     require("write", data_import)
+    if data["publish"]:
+        require("create", PublishBatch)
     waiting = scoped(ImportFile).where(ImportFile.import_id == data_import.id)
     if data["file_ids"] is None:
         records = db.session.scalars(waiting.where(ImportFile.state == "uploaded")).all()
@@ -387,7 +389,7 @@ def stage_files(data: dict, import_id: int):
         message = "No uploaded file waits to be imported; upload one first."
         raise ValidationFailed(message, fields={"file_ids": [message]})
     return _start("dataimport_import", import_id=data_import.id,
-                  file_ids=[record.id for record in records])
+                  file_ids=[record.id for record in records], publish=data["publish"])
 
 
 @_endpoint(f"{IMPORT}/validate", "imports_validate", JobRunSchema, status=202)

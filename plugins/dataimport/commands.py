@@ -98,16 +98,21 @@ def _progress(as_json: bool):
                     TimeElapsedColumn(), console=console())
 
 
-def _stage(data_import: DataImport, records: list[ImportFile], progress) -> None:
-    """Stage and validate each file (an errors workbook goes back to its rows), with a bar."""
-    bar = progress.add_task("Importing", total=None) if progress else None
+def _stage(data_import: DataImport, records: list[ImportFile], progress,
+           publisher: publishing.Publisher | None) -> None:
+    """Stage and validate each file (an errors workbook goes back to its rows), with a bar.
+
+    With a ``publisher``, ready rows are published as they are staged.
+    """
+    bar = progress.add_task("Importing and publishing" if publisher else "Importing",
+                            total=None) if progress else None
     done = 0
     for record in records:
         def moved(rows, before=done):
             if progress:
                 progress.update(bar, completed=before + rows)
 
-        done += reupload.take_file(data_import, record, progress=moved)
+        done += reupload.take_file(data_import, record, progress=moved, publisher=publisher)
         db.session.commit()
     if progress:
         progress.update(bar, total=done, completed=done)
@@ -173,16 +178,17 @@ def run(files, case_number, target, and_publish, as_json):
                 records.append(staging.add_file(data_import, path.name, stream))
         db.session.commit()
         with _progress(as_json) as progress:
-            _stage(data_import, records, progress)
+            publisher = publishing.Publisher(data_import) if and_publish else None
+            _stage(data_import, records, progress, publisher)
             counts = rowstatus.status_counts(data_import)
             if counts.get("yet_to_validate"):  # rows fixed in an errors workbook
                 counts = _phase(progress, "Validating", counts["yet_to_validate"],
                                 lambda advance: validation.validate(data_import, advance))
             batch = None
-            if and_publish:
+            if publisher:  # what staging left ready: rows fixed, or ready before this run
                 batch = _phase(progress, "Publishing", counts.get("ready", 0),
-                               lambda advance: publishing.publish(data_import,
-                                                                   progress=advance))
+                               lambda advance: publishing.publish(
+                                   data_import, progress=advance, publisher=publisher))
                 counts = rowstatus.status_counts(data_import)
     refused = {r.name: r.message for r in records if r.state == "refused"}
     summary = {"task": task.number, "target": target, "files": [_file_row(r) for r in records],

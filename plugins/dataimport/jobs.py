@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 
 from onward import Conflict, Job, db, get_or_404, utcnow
 from onward.plugins.dataimport import publish as publishing
-from onward.plugins.dataimport import reupload, validation
+from onward.plugins.dataimport import reupload, rowstatus, validation
 from onward.plugins.dataimport.models import DataImport, ImportFile
 
 LEASE_SETTINGS = {"IMPORT_LEASE_MINUTES": 30, "IMPORT_LEASE_WAIT_SECONDS": 600}
@@ -59,10 +59,15 @@ def lease(import_id: int, run_id: int) -> Iterator[None]:
         db.session.commit()
 
 
-def import_files(ctx, import_id: int, file_ids: list[int]) -> dict:
-    """Stage the files (validating their rows), then validate any row yet to validate."""
+def import_files(ctx, import_id: int, file_ids: list[int], publish: bool = False) -> dict:
+    """Stage the files (validating their rows), then validate any row yet to validate.
+
+    With ``publish``, ready rows are published as they are staged, then what is left
+    ready (rows fixed in an errors workbook, rows ready before), all in one batch.
+    """
     with lease(import_id, ctx.run.id):
         data_import = get_or_404(DataImport, import_id, right="write")
+        publisher = publishing.Publisher(data_import) if publish else None
         files = db.session.scalars(select(ImportFile).where(
             ImportFile.import_id == import_id, ImportFile.id.in_(file_ids))
             .order_by(ImportFile.id)).all()
@@ -72,13 +77,19 @@ def import_files(ctx, import_id: int, file_ids: list[int]) -> dict:
                 ctx.progress(90 * done / len(files),
                              f"{record.name}: {rows} rows staged and validated")
 
-            staged += reupload.take_file(data_import, record, progress=progress)
+            staged += reupload.take_file(data_import, record, progress=progress,
+                                         publisher=publisher)
             if record.state == "refused":
                 refused[record.name] = record.message
             ctx.progress(90 * (done + 1) / len(files), f"{record.name}: {record.rows} rows")
         counts = validation.validate(data_import, progress=_validating(ctx, 90, 10))
+        result = {"staged": staged, "refused": refused}
+        if publisher:
+            batch = publishing.publish(data_import, publisher=publisher)
+            result.update(batch_id=batch.id, **_batch_counts(batch))
+            counts = rowstatus.status_counts(data_import)
         ctx.progress(100, _summary(staged, counts, refused))
-        return {"staged": staged, "refused": refused, "counts": counts}
+        return {**result, "counts": counts}
 
 
 def _validating(ctx, start: float, span: float) -> Callable[[int, int], None]:
@@ -114,15 +125,20 @@ def publish_rows(ctx, import_id: int, row_ids: list[int] | None = None) -> dict:
     with lease(import_id, ctx.run.id):
         data_import = get_or_404(DataImport, import_id, right="write")
         batch = publishing.publish(data_import, row_ids, progress=_publishing(ctx))
-        result = {name: getattr(batch, name)
-                  for name in ("inserted", "updated", "unchanged", "failed")}
+        result = _batch_counts(batch)
         ctx.progress(100, ", ".join(f"{count} {name}" for name, count in result.items()))
         return {"batch_id": batch.id, **result}
+
+
+def _batch_counts(batch) -> dict[str, int]:
+    return {name: getattr(batch, name) for name in ("inserted", "updated", "unchanged", "failed")}
 
 
 def _summary(staged: int, counts: dict[str, int], refused: dict[str, str]) -> str:
     parts = [f"{staged} rows staged", f"{counts.get('ready', 0)} ready to publish",
              f"{counts.get('needs_attention', 0)} need attention"]
+    if counts.get("published"):
+        parts.insert(1, f"{counts['published']} published")
     if refused:
         parts.append(f"refused: {', '.join(refused)}")
     return "; ".join(parts)

@@ -20,6 +20,7 @@ from onward.plugins.dataimport import config, staging
 from onward.plugins.dataimport.exports import PROBLEMS_COLUMN, ROW_COLUMN
 from onward.plugins.dataimport.mapping import match_columns
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
+from onward.plugins.dataimport.publish import Publisher
 from onward.plugins.dataimport.reader import workbook
 
 
@@ -135,8 +136,13 @@ def _kept_error(old: Any, new: Any) -> Any:
 
 
 def take_file(data_import: DataImport, record: ImportFile, *,
-              progress: Callable[[int], None] | None = None) -> int:
-    """Bring a file in: an errors workbook updates its rows, others are staged (rows)."""
+              progress: Callable[[int], None] | None = None,
+              publisher: Publisher | None = None) -> int:
+    """Bring a file in: an errors workbook updates its rows, others are staged (rows).
+
+    The rows of an errors workbook are validated again later; with a ``publisher``, the
+    rows of other files are published as they are staged.
+    """
     if is_errors_workbook(staging.file_path(record)):
         return restage_fixes(data_import, record).updated
-    return staging.stage_file(data_import, record, progress=progress)
+    return staging.stage_file(data_import, record, progress=progress, publisher=publisher)

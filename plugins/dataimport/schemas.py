@@ -88,9 +88,15 @@ class ImportRestartSchema(ma.Schema):
 
 
 class ImportFilesSchema(ma.Schema):
-    """Which uploaded files to stage (default: every one not yet imported)."""
+    """Which uploaded files to stage, and whether to publish ready rows as they are staged.
+
+    By default every file not yet imported, not published.
+    """
 
     file_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
+    publish = fields.Boolean(load_default=False, metadata={
+        "description": "Publish each chunk's ready rows as it is staged, then the rows "
+                       "left ready, in one batch (agents only)."})
 
 
 class ImportPublishSchema(ma.Schema):

@@ -285,8 +285,14 @@ def upload(task_id: int):
 
 @blueprint.route("/tasks/<int:task_id>/import", methods=["POST"], endpoint="import_files")
 def import_files(task_id: int):
-    """*Import from attachments*: stage the chosen files, then validate (a job)."""
+    """*Import from attachments*: stage the chosen files, then validate (a job).
+
+    Ticking *publish* (agents) publishes the ready rows as they are staged.
+    """
     _task, data_import = _task_and_import(task_id)
+    publish = request.form.get("publish") == "1"
+    if publish:
+        _refuse_customers()
     chosen = {int(value) for value in request.form.getlist("file_id") if value.isdigit()}
     file_ids = list(db.session.scalars(scoped(ImportFile).with_only_columns(ImportFile.id).where(
         ImportFile.import_id == data_import.id, ImportFile.id.in_(chosen))
@@ -294,8 +300,10 @@ def import_files(task_id: int):
     if not file_ids:
         flash("Choose the files to import.", "error")
         return redirect(_page(task_id))
-    return _enqueue("dataimport_import", data_import, "The import is started.",
-                    file_ids=file_ids)
+    return _enqueue("dataimport_import", data_import,
+                    "The import is started; ready rows are published as they are staged."
+                    if publish else "The import is started.",
+                    file_ids=file_ids, publish=publish)
 
 
 @blueprint.route("/tasks/<int:task_id>/validate", methods=["POST"], endpoint="validate")

@@ -421,6 +421,23 @@ def test_importing_stages_and_validates_the_uploaded_files(app, client, agent, t
     assert error(waiting)["message"] == "No uploaded file waits to be imported; upload one first."
 
 
+def test_importing_with_publish_publishes_the_ready_rows_in_one_batch(app, client, agent,
+                                                                     task_id, tmp_path):
+    import_id = make_import(app, task_id)
+    upload(client, agent, import_id, locations_xlsx(tmp_path))
+    response = client.post(f"{API}/imports/{import_id}/import", headers=agent,
+                           json={"publish": True})
+    assert response.status_code == 202, response.json
+    result = response.json["result"]
+    assert result["counts"] == {"published": 2, "needs_attention": 1}
+    assert (result["inserted"], result["failed"]) == (2, 0)
+    batches = client.get(f"{API}/imports/{import_id}/batches", headers=agent).json["items"]
+    assert [(b["id"], b["inserted"]) for b in batches] == [(result["batch_id"], 2)]
+    with app.app_context():
+        assert {loc.name for loc in db.session.scalars(select(OnboardingLocation))} == {
+            "HQ", "Depot"}
+
+
 def test_rows_are_listed_filtered_searched_and_sorted(app, client, agent, task_id, tmp_path):
     import_id = staged_import(app, task_id, tmp_path)
     rows = rows_by_number(client, agent, import_id)

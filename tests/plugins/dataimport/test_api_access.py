@@ -147,6 +147,8 @@ def test_the_contact_uploads_imports_fixes_and_validates_but_does_not_publish(
                                           "status", "problems"}
     uploaded = upload(client, headers, world.import_id, locations_xlsx(tmp_path))
     assert uploaded.status_code == 201, uploaded.json
+    publishing = client.post(f"{at}/import", headers=headers, json={"publish": True})
+    assert publishing.status_code == 403  # staff publish
     imported = client.post(f"{at}/import", headers=headers, json={})
     assert imported.status_code == 202
     with app.app_context():

@@ -104,6 +104,21 @@ def test_run_with_publish_publishes_and_reports_counts(app, run_import, xlsx):
             "HQ", "Depot"}
 
 
+def test_run_with_publish_publishes_as_it_stages_and_what_was_ready_in_one_batch(
+        app, runner, run_import, xlsx):
+    assert run_import(xlsx([["HQ", "Santa Clara", 37.35]])).exit_code == 0  # ready
+    result = run_import(xlsx([["Depot", "Austin", None]], name="more.xlsx"),
+                        extra=("--publish", "--json"))
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["published"]["inserted"], summary["counts"]["published"]) == (2, 2)
+    status = json.loads(runner.invoke(["import", "status", task_number(app), "--json"]).output)
+    assert [b["inserted"] for b in status["batches"]] == [2]
+    with app.app_context():
+        assert {loc.name for loc in db.session.scalars(select(OnboardingLocation))} == {
+            "HQ", "Depot"}
+
+
 def test_rows_needing_attention_are_listed_by_row_and_column_and_exit_1(run_import, xlsx):
     result = run_import(xlsx([["HQ", "Santa Clara", 37.35], [None, "Austin", "north"]]),
                         extra=("--json",))

@@ -180,6 +180,21 @@ def test_upload_only_then_import_from_attachments(app, client, agent, task_id, i
     assert count(app, StagingRow) == 3
 
 
+def test_import_from_attachments_can_publish_the_ready_rows_as_it_stages(
+        app, client, agent, task_id, import_id, workbook):
+    upload(client, task_id, workbook(), import_now=False)
+    assert "Publish the ready rows as they are imported" in html(client.get(url(task_id)))
+    with app.app_context():
+        file_id = db.session.scalar(select(ImportFile.id))
+    response = client.post(url(task_id, "import"), data={"file_id": str(file_id),
+                                                         "publish": "1"})
+    page = html(client.get(response.headers["Location"]))
+    assert "3 rows staged; 1 published; 0 ready to publish; 2 need attention" in page
+    assert "1 inserted" in page  # the last publish's report
+    assert [status for status, _, _ in rows(app).values()].count("published") == 1
+    assert count(app, PublishBatch) == 1
+
+
 @pytest.mark.onward_config(IMPORT_MAX_BYTES=1024)
 def test_a_file_over_the_size_limit_is_refused(app, client, agent, task_id, import_id,
                                                workbook):
@@ -303,8 +318,10 @@ def test_the_customer_contact_uploads_fixes_and_validates_but_never_publishes(
     assert rows(app)[3][0] == "yet_to_validate"
     client.post(url(task_id, "validate"))
     assert rows(app)[3][0] == "ready"
+    assert "Publish the ready rows as they are imported" not in page
     for action, data in (("publish", {"all": "1"}), ("restart", {}), ("undo", {}),
-                         ("close", {"close_notes": "done"})):
+                         ("close", {"close_notes": "done"}),
+                         ("import", {"file_id": "1", "publish": "1"})):
         assert client.post(url(task_id, action), data=data).status_code == 403, action
     assert count(app, PublishBatch) == 0 and count(app, StagingRow) == 3
 
