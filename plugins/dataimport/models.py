@@ -168,11 +168,13 @@ class StagingRow(AccountScopedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("dataimport_import.id",
                                                       ondelete="CASCADE"))
-    file_id: Mapped[int | None] = mapped_column(ForeignKey("dataimport_file.id",
-                                                           ondelete="SET NULL"), index=True)
-    #: the import's account and domain, copied for scoping: the import holds the foreign
-    #: keys (PostgreSQL checking both for every staged row took a third of staging). Not
-    #: indexed: rows are always reached through their import, whose indexes serve.
+    #: the file the row came from. Like ``batch_id``, ``account_id`` and ``domain_id``, a
+    #: plain number, not a foreign key: the import holds the keys, and PostgreSQL checking
+    #: each for every staged row took a third of staging. Nothing dangles: a file is
+    #: deleted only once its rows are (refused or restarted), a batch only with its import.
+    file_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: the import's account and domain, copied for scoping; not indexed: rows are always
+    #: reached through their import, whose indexes serve
     account_id: Mapped[int] = mapped_column(Integer)
     domain_id: Mapped[int] = mapped_column(Integer)
     #: the row's number in its sheet, as Excel shows it
@@ -185,7 +187,8 @@ class StagingRow(AccountScopedMixin, db.Model):
     status: Mapped[str] = mapped_column(String(20), default="yet_to_validate")
     #: ``[{"field": …, "column": …, "message": …}]``, one per problem
     problems: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("dataimport_batch.id"))
+    #: the publish batch that published the row (see ``file_id``)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
     #: the target record the row was published to
     record_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
