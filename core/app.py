@@ -68,7 +68,8 @@ def create_app(
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
+                             app.config["SQLITE_CACHE_MB"])
     migrate.init_app(app)
     auth.init_app(app)
     api = init_api(app)

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: SQLite in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SQLITE_BUSY_TIMEOUT_MS": 30000,
+    "SQLITE_CACHE_MB": 64,  # page cache per connection, taken as pages are used
     # --- plugins
     "DISABLED_PLUGINS": "",
     # --- security

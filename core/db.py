@@ -109,8 +109,12 @@ class UTCDateTime(TypeDecorator):
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def configure_sqlite(engine: Engine, busy_timeout_ms: int = 30000) -> None:
-    """WAL, foreign keys, a busy timeout, and write transactions that begin immediately.
+def configure_sqlite(engine: Engine, busy_timeout_ms: int = 30000, cache_mb: int = 64) -> None:
+    """WAL, foreign keys, a busy timeout, a page cache and immediate write transactions.
+
+    The page cache holds ``cache_mb`` per connection: SQLite's default (2 MB) is far
+    smaller than the indexes of a large table, and a million-row import spent a tenth of
+    its time reading pages back from the OS.
 
     ``BEGIN IMMEDIATE`` takes the write lock at the start of a transaction, so a second
     writer waits (up to the busy timeout) instead of failing half-way with
@@ -126,6 +130,7 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int = 30000) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size={-1024 * int(cache_mb)}")  # negative: KiB
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -66,12 +66,14 @@ def test_secret_key_is_made_once_and_kept_private(tmp_path):
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(tmp_path):
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLITE_BUSY_TIMEOUT_MS": 1234})
+def test_sqlite_runs_in_wal_with_foreign_keys_a_busy_timeout_and_a_page_cache(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLITE_BUSY_TIMEOUT_MS": 1234,
+                      "SQLITE_CACHE_MB": 3})
     with app.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 1234
+        assert connection.execute(text("PRAGMA cache_size")).scalar() == -3072
 
 
 def test_sqlite_writers_begin_immediately_and_page_views_do_not(tmp_path):
