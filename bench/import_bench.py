@@ -12,6 +12,8 @@ rows — for a throw-away import target, then times on SQLite (and on PostgreSQL
 * import (read → staging, each chunk validated on the way: ``stage_file``) and publish,
   and the two together; then, outside that figure, validating every row again (what
   *Validate* does for fixed rows);
+* the one pass: import publishing each chunk's ready rows as it stages them
+  (``stage_file`` with a ``Publisher``, as ``onward import run --publish`` does);
 * the naive path most Flask apps ship: openpyxl read-only, one ORM object and one
   duplicate-check query per row.
 
