@@ -9,6 +9,10 @@ when a chunk is refused otherwise, its rows are retried one by one and only the 
 ones fail (they go to *Needs attention* with the rule's message). A batch records what it
 inserted (runs of ids) and the old values of what it updated (a :class:`BatchUpdate` row
 per record, written with its chunk), so :func:`undo` can take it back.
+
+A :class:`Publisher` writes one batch from converted rows: :func:`publish` feeds it the
+ready rows of staging, and an import that publishes as it stages feeds it each chunk's
+ready rows as read (the one pass).
 """
 
 from __future__ import annotations
