@@ -167,22 +167,32 @@ def bare_read(path: Path, _url: str, _instance: Path) -> int:
     return sum(1 for _ in sheet.iter_rows()) - 1
 
 
-def pipeline(path: Path, url: str, instance: Path) -> dict[str, float]:
-    """Import (read → staging, validated) and publish, as the import and publish jobs do:
-    seconds per phase; and, outside the end to end figure, validating every row again."""
-    from onward.plugins.dataimport import publish, staging, validation
-    from onward.plugins.dataimport.models import StagingRow
+@contextmanager
+def _uploaded(path: Path, url: str, instance: Path) -> Iterator[tuple]:
+    """A new task's import into the bench target with ``path`` uploaded: yields (import,
+    file) in the app's context, as the system."""
+    from onward.plugins.dataimport import staging
     from onward.plugins.onboarding.models import CaseTask
 
     app = _app(url, instance)
     task_id = _task(app)
-    times: dict[str, float] = {}
     with app.app_context(), acting_as(SYSTEM):
         data_import = staging.import_of_task(db.session.get(CaseTask, task_id),
                                              "bench_contacts")
         with path.open("rb") as stream:
             record = staging.add_file(data_import, path.name, stream)
         db.session.commit()
+        yield data_import, record
+
+
+def pipeline(path: Path, url: str, instance: Path) -> dict[str, float]:
+    """Import (read → staging, validated) and publish, as the import and publish jobs do:
+    seconds per phase; and, outside the end to end figure, validating every row again."""
+    from onward.plugins.dataimport import publish, staging, validation
+    from onward.plugins.dataimport.models import StagingRow
+
+    times: dict[str, float] = {}
+    with _uploaded(path, url, instance) as (data_import, record):
 
         def timed(work) -> float:
             started = time.perf_counter()
@@ -207,16 +217,8 @@ def one_pass(path: Path, url: str, instance: Path) -> tuple[float, int]:
     """Import and publish in one pass (``stage_file`` with a publisher, as ``onward import
     run --publish`` does): each chunk's ready rows published as read; (seconds, inserted)."""
     from onward.plugins.dataimport import publish, staging
-    from onward.plugins.onboarding.models import CaseTask
 
-    app = _app(url, instance)
-    task_id = _task(app)
-    with app.app_context(), acting_as(SYSTEM):
-        data_import = staging.import_of_task(db.session.get(CaseTask, task_id),
-                                             "bench_contacts")
-        with path.open("rb") as stream:
-            record = staging.add_file(data_import, path.name, stream)
-        db.session.commit()
+    with _uploaded(path, url, instance) as (data_import, record):
         started = time.perf_counter()
         publisher = publish.Publisher(data_import)
         staging.stage_file(data_import, record, publisher=publisher)
