@@ -185,11 +185,14 @@ def run(files, case_number, target, and_publish, as_json):
                 counts = _phase(progress, "Validating", counts["yet_to_validate"],
                                 lambda advance: validation.validate(data_import, advance))
             batch = None
-            if publisher:  # what staging left ready: rows fixed, or ready before this run
-                batch = _phase(progress, "Publishing", counts.get("ready", 0),
+            if publisher and counts.get("ready"):  # rows fixed, or ready before this run
+                batch = _phase(progress, "Publishing", counts["ready"],
                                lambda advance: publishing.publish(
                                    data_import, progress=advance, publisher=publisher))
                 counts = rowstatus.status_counts(data_import)
+            elif publisher:
+                batch = publisher.finish()
+                db.session.commit()
     refused = {r.name: r.message for r in records if r.state == "refused"}
     summary = {"task": task.number, "target": target, "files": [_file_row(r) for r in records],
                "counts": _counts(counts), "problems": _problems(data_import)}
