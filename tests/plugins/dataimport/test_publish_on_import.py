@@ -1,4 +1,4 @@
-"""Publishing as staging: each chunk's ready rows go to the target as they are read."""
+"""Publishing as staged (the one pass): each chunk's ready rows go to the target as read."""
 
 import datetime as dt
 
@@ -38,6 +38,14 @@ def import_then_publish(data_import, path):
     return publish.publish(data_import)
 
 
+def rows_in(status):
+    return db.session.scalars(select(StagingRow).where(StagingRow.status == status)).all()
+
+
+def files():
+    return db.session.scalars(select(ImportFile).order_by(ImportFile.id)).all()
+
+
 def outcome(app):
     """The staging rows (number -> status, problems) and the contracts published."""
     rows = {number: (status, problems) for number, (status, problems, _) in
@@ -67,17 +75,12 @@ def test_publishing_as_staged_publishes_what_import_then_publish_does(app, run, 
     assert rows[6][1] == ["Short description: the same as row 2; each record once."]
     assert rows[7][1][0].startswith("Starts: 20000 is a number, not a date")
     with app.app_context():
-        published = {row.record_id for row in rowstatus_rows("published")}
+        published = {row.record_id for row in rows_in("published")}
         assert published == set(db.session.scalars(select(OnboardingContract.id)))
 
 
-def rowstatus_rows(status):
-    return db.session.scalars(select(StagingRow).where(StagingRow.status == status)).all()
-
-
 @pytest.mark.onward_config(IMPORT_CHUNK_ROWS=2)
-def test_a_batch_published_as_staged_updates_and_undoes_like_any_other(app, run, xlsx,
-                                                                       account):
+def test_a_batch_published_as_staged_updates_and_undoes_like_any_other(app, run, xlsx):
     run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None]]))
     run(publish.publish)
     run(staging.restart)
@@ -125,7 +128,7 @@ def test_a_file_refused_part_way_takes_back_only_what_it_published(app, run, xls
         assert (batch.inserted, batch.updated, batch.unchanged, batch.failed) == (1, 0, 0, 0)
         assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} \
             == {"HQ": "Austin", "Lab": "Reno"}
-        assert [(f.name, f.state) for f in batch_files()] == [
+        assert [(f.name, f.state) for f in files()] == [
             ("locations.xlsx", "uploaded"), ("good.xlsx", "imported"),
             ("damaged.xlsx", "refused")]
     assert run(rowstatus.status_counts) == {"published": 1}
@@ -133,7 +136,3 @@ def test_a_file_refused_part_way_takes_back_only_what_it_published(app, run, xls
     with app.app_context():
         assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} \
             == {"HQ": "Austin"}
-
-
-def batch_files():
-    return db.session.scalars(select(ImportFile).order_by(ImportFile.id)).all()
