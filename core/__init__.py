@@ -29,6 +29,7 @@ from onward.core.db import (
     NumberedMixin,
     TimestampMixin,
     UTCDateTime,
+    batch_events,
     db,
     utcnow,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "acting_as",
     "add_resource",
     "among",
+    "batch_events",
     "can",
     "choices",
     "console",

@@ -10,6 +10,8 @@ pair, so every writer (UI, API, CLI, jobs) gets it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
@@ -391,11 +393,38 @@ def _audit_rows(obj: Any, kind: str, changes: dict, base: dict) -> list[dict]:
             for field, (old, new) in changes.items()]
 
 
+def _by_model(records) -> list[list[Any]]:
+    """``records`` in one list per model, in the order each model first appears."""
+    groups: dict[type, list[Any]] = {}
+    for record in records:
+        groups.setdefault(type(record), []).append(record)
+    return list(groups.values())
+
+
+@contextmanager
+def batch_events() -> Iterator[None]:
+    """Announce each flush inside the block with one event per model and kind.
+
+    The event is ``<table>.bulk_deleted`` (or ``_created``, ``_updated``) with the ids in
+    its data, instead of one event per record; the audit rows stay one per record. For
+    writers of thousands of records through the ORM (undoing a data import's batch),
+    whose reactions should not run record by record.
+    """
+    session = db.session()
+    before = session.info.get("onward_batch_events", False)
+    session.info["onward_batch_events"] = True
+    try:
+        yield
+    finally:
+        session.info["onward_batch_events"] = before
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
     """Write the audit history and the event log of the flush, in its transaction."""
     log_changes(session, (("create", session.new), ("update", session.dirty),
-                          ("delete", session.deleted)))
+                          ("delete", session.deleted)),
+                events="batch" if session.info.get("onward_batch_events") else "each")
 
 
 def log_changes(session: Session, batches, *,
@@ -404,9 +433,10 @@ def log_changes(session: Session, batches, *,
 
     ``batches`` holds ``(kind, records)`` pairs (``create``, ``update`` or ``delete``);
     the records carry their ids and their values as written. Called after every flush
-    and by :func:`onward.core.bulk.insert_many`. ``events="batch"`` announces each batch
-    of one model with a single event, ``<table>.bulk_<kind>d`` (``core_contact.bulk_created``),
-    whose ``data["ids"]`` lists the records, instead of one event per record.
+    and by :func:`onward.core.bulk.insert_many`. ``events="batch"`` announces the records
+    of each model and kind with a single event, ``<table>.bulk_<kind>d``
+    (``core_contact.bulk_created``), whose ``data["ids"]`` lists them, instead of one event
+    per record (see :func:`batch_events`).
     """
     from onward.core.bulk import write_rows
     from onward.core.events import EventRecord, batch_event_row, event_row
@@ -430,8 +460,10 @@ def log_changes(session: Session, batches, *,
                 audit.extend(_audit_rows(obj, kind, changes, base))
             if announced:
                 logged.append(event_row(obj, kind, changes, base))
-        if events == "batch" and records and records[0].__events__:
-            logged.append(batch_event_row(records, kind, base))
+        if events == "batch":
+            changed = [obj for obj in records if kind != "update" or column_changes(obj, kind)]
+            logged.extend(batch_event_row(group, kind, base)
+                          for group in _by_model(changed) if group[0].__events__)
     connection = session.connection()
     write_rows(connection, AuditEntry.__table__, audit)
     if logged:

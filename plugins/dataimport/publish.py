@@ -2,8 +2,9 @@
 
 Each chunk is written inside a savepoint: its new records with one bulk insert
 (:func:`onward.insert_many`, one ``<table>.bulk_created`` event per chunk) and its updates
-through the ORM, so the target's business rules, numbering and audit log apply as for any
-other writer; its rows stay locked until it is written, so a fix saved meanwhile waits.
+through the ORM (one ``<table>.bulk_updated`` event per chunk; undo's deletes likewise), so
+the target's business rules, numbering and audit log apply as for any other writer; its
+rows stay locked until it is written, so a fix saved meanwhile waits.
 A record a rule refuses on insert fails alone and the chunk is written again without it;
 when a chunk is refused otherwise, its rows are retried one by one and only the refused
 ones fail (they go to *Needs attention* with the rule's message). A batch records what it
@@ -30,6 +31,7 @@ from onward import (
     Conflict,
     OnwardError,
     among,
+    batch_events,
     current_actor,
     db,
     fewer_collections,
@@ -153,11 +155,12 @@ class Publisher:
         """
         saved, last_update = mark
         cut = saved[1][-1][1] if saved[1] else 0
-        _restore_updated(self.plan, self.batch, after=last_update)
+        with batch_events():
+            _restore_updated(self.plan, self.batch, after=last_update)
+            _delete_inserted(self.plan, [[max(first, cut + 1), last]
+                                         for first, last in self.inserted if last > cut])
         db.session.execute(delete(BatchUpdate).where(BatchUpdate.batch_id == self.batch.id,
                                                      BatchUpdate.id > last_update))
-        _delete_inserted(self.plan, [[max(first, cut + 1), last]
-                                     for first, last in self.inserted if last > cut])
         self._restore(saved)
         self.failed = []
         self.write([])
@@ -273,7 +276,8 @@ def _write_all(publisher: Publisher, good, existing) -> list[tuple[Any, Any]]:
         new_record = _new_record(plan, publisher.data_import)
         written = [(row, *_write(publisher, new_record, values, key, existing))
                    for row, values, key in good]
-        db.session.flush()
+        with batch_events():  # the chunk's updates: one event
+            db.session.flush()
         new = [(row, record) for row, record, is_new in written if is_new]
         try:
             ids = insert_many(plan.target.model, [vars(record) for _, record in new],
@@ -360,8 +364,9 @@ def undo(batch: PublishBatch) -> PublishBatch:
     if later is not None:
         raise Conflict(f"Undo batch {later} first: batches are undone newest first.")
     plan = plan_for(data_import)
-    _restore_updated(plan, batch)
-    _delete_inserted(plan, batch.undo.get("inserted") or [])
+    with batch_events():  # one event per chunk, not one per record
+        _restore_updated(plan, batch)
+        _delete_inserted(plan, batch.undo.get("inserted") or [])
     db.session.execute(update(StagingRow).where(StagingRow.batch_id == batch.id)
                        .values(status="ready", batch_id=None, record_id=None))
     batch.undone_at = utcnow()
@@ -371,13 +376,18 @@ def undo(batch: PublishBatch) -> PublishBatch:
 
 
 def _delete_inserted(plan: Plan, spans: list[list[int]]) -> None:
-    """Delete the records of ``spans`` (runs of ids), newest first, through the ORM."""
-    model = plan.target.model
+    """Delete the records of ``spans`` (runs of ids) through the ORM, newest first.
+
+    A chunk of ids at a time, each in one flush.
+    """
+    model, size = plan.target.model, setting("IMPORT_CHUNK_ROWS")
     for first, last in reversed(spans):
-        for record in db.session.scalars(select(model).where(model.id.between(first, last))
-                                         .order_by(model.id.desc())):
-            db.session.delete(record)
-        db.session.flush()
+        for top in range(last, first - 1, -size):
+            for record in db.session.scalars(
+                    select(model).where(model.id.between(max(first, top - size + 1), top))
+                    .order_by(model.id.desc())):
+                db.session.delete(record)
+            db.session.flush()
 
 
 def _restore_updated(plan: Plan, batch: PublishBatch, after: int = 0) -> None:

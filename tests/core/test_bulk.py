@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import String, cast, inspect, select
 
-from onward import RuleViolation, acting_as, db, insert_many
+from onward import RuleViolation, acting_as, batch_events, db, insert_many
 from onward.core.bulk import COPY_MIN_ROWS
 from onward.core.db import next_number, next_numbers
 from onward.core.events import EventRecord
@@ -178,6 +178,35 @@ def test_a_batch_announced_once_is_dispatched_as_one_event_listing_its_ids(app, 
     received = [(e.name, e.record_id, e.data) for e in exemplar.received_events
                 if e.record_type == "exemplar_thing"]
     assert received == [("exemplar_thing.bulk_created", None, {"ids": ids})]
+
+
+def test_orm_writes_inside_batch_events_are_announced_once_per_model_and_kind(
+        app, exemplar, make_account):
+    account = make_account()
+    thing = exemplar.ExemplarThing
+    with app.app_context():
+        ids = insert_many(thing, [{"name": name, "account_id": account}
+                                  for name in ("one", "two", "three", "four")])
+        db.session.commit()
+    exemplar.received_events.clear()
+    with app.app_context():
+        first, second, third, fourth = (db.session.get(thing, i) for i in ids)
+        with batch_events():
+            first.name, second.name = "One", "Two"
+            third.name = third.name  # set, not changed: not announced
+            db.session.delete(fourth)
+            db.session.flush()
+        db.session.delete(third)  # outside the block: announced on its own
+        db.session.commit()
+        audited = db.session.scalars(select(AuditEntry.record_id).where(
+            AuditEntry.table_name == "exemplar_thing", AuditEntry.field.in_(("*", "name")),
+            AuditEntry.old_value.in_(("one", "two", "deleted")))).all()
+        assert sorted(audited) == sorted([ids[0], ids[1], ids[2], ids[3]])
+    received = sorted((e.name, e.record_id, sorted(e.data.get("ids", [])))
+                      for e in exemplar.received_events if e.record_type == "exemplar_thing")
+    assert received == [("exemplar_thing.bulk_deleted", None, [ids[3]]),
+                        ("exemplar_thing.bulk_updated", None, [ids[0], ids[1]]),
+                        ("exemplar_thing.deleted", ids[2], [])]
 
 
 def test_an_unknown_field_is_refused_before_anything_is_written(app, exemplar, make_account):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from onward import db
+from onward.core.events import EventRecord
 from onward.plugins.dataimport import publish, rowstatus, staging
 from onward.plugins.dataimport.models import ImportFile, PublishBatch, StagingRow
 from onward.plugins.onboarding.customer_data import OnboardingContract, OnboardingLocation
@@ -91,14 +92,25 @@ def test_a_batch_published_as_staged_updates_and_undoes_like_any_other(app, run,
     with app.app_context():
         batch = db.session.get(PublishBatch, batch_id)
         assert (batch.inserted, batch.updated, batch.unchanged) == (2, 1, 0)
-        assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} \
-            == {"HQ": "Reno", "Depot": "Boise", "Store": "Boise"}
+        locations = db.session.scalars(select(OnboardingLocation)
+                                       .order_by(OnboardingLocation.id)).all()
+        assert {loc.name: loc.city for loc in locations} == {
+            "HQ": "Reno", "Depot": "Boise", "Store": "Boise"}
+        hq, *inserted = [loc.id for loc in locations]
     assert run(rowstatus.status_counts) == {"published": 3}
     run(lambda di: publish.undo(db.session.get(PublishBatch, batch_id)))
     assert run(rowstatus.status_counts) == {"ready": 3}
     with app.app_context():
         assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} \
             == {"HQ": "Austin"}
+        undone = db.session.execute(select(EventRecord.name, EventRecord.data).where(
+            EventRecord.record_type == "onboarding_location",
+            EventRecord.name.not_like("%created")).order_by(EventRecord.id)).all()
+    # publish, then undo, announce a chunk of records at a time, not each record
+    assert [(name, sorted(data.get("ids", []))) for name, data in undone] == [
+        ("onboarding_location.bulk_updated", [hq]),  # published
+        ("onboarding_location.bulk_updated", [hq]),  # restored
+        ("onboarding_location.bulk_deleted", inserted)]
 
 
 @pytest.mark.onward_config(IMPORT_CHUNK_ROWS=20, IMPORT_CALAMINE_MAX_ROWS=1)
