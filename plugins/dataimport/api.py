@@ -60,7 +60,7 @@ from onward.plugins.dataimport.models import (
     StagingRow,
     ValidationRule,
 )
-from onward.plugins.dataimport.publish import undo
+from onward.plugins.dataimport.publish import check_undo
 from onward.plugins.onboarding.models import CaseTask
 
 blueprint = flask_smorest.Blueprint(
@@ -71,7 +71,7 @@ IMPORT = "/imports/<int:import_id>"
 #: file states that can be imported (a refused file again, after its field map changed)
 IMPORTABLE = ("uploaded", "refused")
 #: the jobs that work on an import (their ``import_id`` argument names it)
-JOB_KEYS = ("dataimport_import", "dataimport_validate", "dataimport_publish")
+JOB_KEYS = ("dataimport_import", "dataimport_validate", "dataimport_publish", "dataimport_undo")
 
 IMPORTS = ListSpec(
     sortable={"id": DataImport.id, "task_id": DataImport.task_id, "target": DataImport.target,
@@ -460,12 +460,13 @@ def list_batches(import_id: int):
                          BATCHES, _batch, PublishBatch)
 
 
-@_endpoint("/batches/<int:batch_id>/undo", "batches_undo", schemas.PublishBatchSchema)
+@_endpoint("/batches/<int:batch_id>/undo", "batches_undo", JobRunSchema, status=202)
 def undo_batch(batch_id: int):
-    """Undo a publish batch.
+    """Undo a publish batch (a job).
 
     Deletes the records it inserted and restores the values it updated; its rows are
-    ready to publish again. Only the newest batch not yet undone (else 409).
+    ready to publish again. Only the newest batch not yet undone (else 409); answers 202
+    with the run.
     """
     import_id = db.session.scalar(select(PublishBatch.import_id)
                                   .where(PublishBatch.id == batch_id))
@@ -473,11 +474,9 @@ def undo_batch(batch_id: int):
         raise NotFound(f"No batch with id {batch_id}.")
     data_import = _get_import(import_id)  # another tenant's batch: 404
     batch = get_or_404(PublishBatch, batch_id)
-    require("write", batch)
+    check_undo(batch)
     _refuse_if_busy(data_import, "undo")
-    undo(batch)
-    db.session.commit()
-    return dump(_batch, batch)
+    return _start("dataimport_undo", import_id=data_import.id, batch_id=batch.id)
 
 
 # --- rows --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from onward import Conflict, Job, db, get_or_404, utcnow
 from onward.plugins.dataimport import publish as publishing
 from onward.plugins.dataimport import reupload, rowstatus, validation
-from onward.plugins.dataimport.models import DataImport, ImportFile
+from onward.plugins.dataimport.models import DataImport, ImportFile, PublishBatch
 
 LEASE_SETTINGS = {"IMPORT_LEASE_MINUTES": 30, "IMPORT_LEASE_WAIT_SECONDS": 600}
 
@@ -130,6 +130,20 @@ def publish_rows(ctx, import_id: int, row_ids: list[int] | None = None) -> dict:
         return {"batch_id": batch.id, **result}
 
 
+def undo_batch(ctx, import_id: int, batch_id: int) -> dict:
+    """Undo a publish batch: restore what it updated, delete what it inserted."""
+    with lease(import_id, ctx.run.id):
+        batch = get_or_404(PublishBatch, batch_id, right="write")
+
+        def progress(done: int, total: int) -> None:
+            ctx.progress(100 * done / total, f"Took back {done} of {total} records")
+
+        publishing.undo(batch, progress=progress)
+        ctx.progress(100, f"Batch {batch.id} is undone: {batch.inserted} records deleted, "
+                          f"{batch.updated} restored")
+        return {"batch_id": batch.id, "deleted": batch.inserted, "restored": batch.updated}
+
+
 def _batch_counts(batch) -> dict[str, int]:
     return {name: getattr(batch, name) for name in ("inserted", "updated", "unchanged", "failed")}
 
@@ -151,4 +165,6 @@ JOBS = [
         description="Validates the rows that are yet to validate."),
     Job("dataimport_publish", "Publish staging rows", publish_rows,
         description="Publishes ready rows to the import target."),
+    Job("dataimport_undo", "Undo a publish batch", undo_batch,
+        description="Deletes the records a batch inserted and restores those it updated."),
 ]

@@ -351,8 +351,11 @@ def publish(data_import: DataImport, row_ids: list[int] | None = None, *,
     return publisher.finish()
 
 
-def undo(batch: PublishBatch) -> PublishBatch:
-    """Take a batch back: delete what it inserted, restore what it updated."""
+def check_undo(batch: PublishBatch) -> DataImport:
+    """The batch's import, if the actor may undo ``batch`` now: the newest batch not undone.
+
+    Raises :class:`~onward.Conflict` otherwise (and refuses those without the rights).
+    """
     data_import = db.session.get(DataImport, batch.import_id)
     require("write", data_import)
     require("write", PublishBatch)
@@ -363,10 +366,31 @@ def undo(batch: PublishBatch) -> PublishBatch:
         PublishBatch.undone_at.is_(None)))
     if later is not None:
         raise Conflict(f"Undo batch {later} first: batches are undone newest first.")
+    return data_import
+
+
+@fewer_collections()
+def undo(batch: PublishBatch, *,
+         progress: Callable[[int, int], None] | None = None) -> PublishBatch:
+    """Take a batch back: restore what it updated, delete what it inserted.
+
+    ``progress(done, total)`` follows the records restored and deleted, a chunk at a time.
+    """
+    data_import = check_undo(batch)
     plan = plan_for(data_import)
+    total = sum(last - first + 1 for first, last in batch.undo.get("inserted") or []) + (
+        db.session.scalar(select(func.count()).where(BatchUpdate.batch_id == batch.id)) or 0)
+    done = 0
+
+    def moved(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, max(total, done))
+
     with batch_events():  # one event per chunk, not one per record
-        _restore_updated(plan, batch)
-        _delete_inserted(plan, batch.undo.get("inserted") or [])
+        _restore_updated(plan, batch, moved=moved)
+        _delete_inserted(plan, batch.undo.get("inserted") or [], moved=moved)
     db.session.execute(update(StagingRow).where(StagingRow.batch_id == batch.id)
                        .values(status="ready", batch_id=None, record_id=None))
     batch.undone_at = utcnow()
@@ -375,26 +399,31 @@ def undo(batch: PublishBatch) -> PublishBatch:
     return batch
 
 
-def _delete_inserted(plan: Plan, spans: list[list[int]]) -> None:
+def _delete_inserted(plan: Plan, spans: list[list[int]], *,
+                     moved: Callable[[int], None] | None = None) -> None:
     """Delete the records of ``spans`` (runs of ids) through the ORM, newest first.
 
-    A chunk of ids at a time, each in one flush.
+    A chunk of ids at a time, each in one flush; ``moved(ids)`` after each.
     """
     model, size = plan.target.model, setting("IMPORT_CHUNK_ROWS")
     for first, last in reversed(spans):
         for top in range(last, first - 1, -size):
-            for record in db.session.scalars(
-                    select(model).where(model.id.between(max(first, top - size + 1), top))
-                    .order_by(model.id.desc())):
+            bottom = max(first, top - size + 1)
+            for record in db.session.scalars(select(model).where(model.id.between(bottom, top))
+                                             .order_by(model.id.desc())):
                 db.session.delete(record)
             db.session.flush()
+            if moved:
+                moved(top - bottom + 1)
 
 
-def _restore_updated(plan: Plan, batch: PublishBatch, after: int = 0) -> None:
+def _restore_updated(plan: Plan, batch: PublishBatch, after: int = 0, *,
+                     moved: Callable[[int], None] | None = None) -> None:
     """Give the records the batch updated their old values back, a slice at a time.
 
     Only the changes after :class:`BatchUpdate` id ``after`` are taken back, newest first:
     when the batch changed a record twice, its oldest values are the last set.
+    ``moved(changes)`` after each slice.
     """
     model, last_id = plan.target.model, None
     while True:
@@ -415,6 +444,8 @@ def _restore_updated(plan: Plan, batch: PublishBatch, after: int = 0) -> None:
             for name, value in (change.old.items() if record is not None else ()):
                 setattr(record, name, _typed(plan, name, value))
         db.session.flush()
+        if moved:
+            moved(len(changes))
 
 
 def _typed(plan: Plan, name: str, value: Any) -> Any:

@@ -389,19 +389,20 @@ def _idle(data_import: DataImport) -> None:
 
 @blueprint.route("/tasks/<int:task_id>/undo", methods=["POST"], endpoint="undo")
 def undo(task_id: int):
-    """*Undo publish*: take the newest batch back."""
+    """*Undo publish*: take the newest batch back (a job)."""
     _refuse_customers()
     _task, data_import = _task_and_import(task_id)
     batch = _newest_batch(data_import)
-
-    def take_back():
+    try:
         _idle(data_import)
         if batch is None:
             raise Conflict("Nothing published to undo.")
-        publish.undo(batch)
-
-    return post_action(take_back, message="The newest publish is undone.",
-                       back=_page(task_id))
+        publish.check_undo(batch)
+    except Conflict as refused:
+        flash(refused.message, "error")
+        return redirect(_page(task_id))
+    return _enqueue("dataimport_undo", data_import, "Undoing the newest publish.",
+                    batch_id=batch.id)
 
 
 @blueprint.route("/tasks/<int:task_id>/restart", methods=["POST"], endpoint="restart")

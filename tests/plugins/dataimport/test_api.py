@@ -511,10 +511,15 @@ def test_publishing_all_or_chosen_rows_and_undoing_batches(app, client, agent, t
     older = client.post(f"{API}/batches/{batches[1]['id']}/undo", headers=agent)
     assert older.status_code == 409 and "newest first" in error(older)["message"]
     undone = client.post(f"{API}/batches/{batches[0]['id']}/undo", headers=agent)
-    assert undone.status_code == 200 and undone.json["undone_at"]
+    assert undone.status_code == 202, undone.json
+    run = undone.json
+    assert (run["key"], run["status"], run["progress"]) == ("dataimport_undo", "succeeded", 100)
+    assert run["result"] == {"batch_id": batches[0]["id"], "deleted": 1, "restored": 0}
+    shown = client.get(f"{API}/imports/{import_id}/batches", headers=agent).json["items"]
+    assert shown[0]["undone_at"] and not shown[1]["undone_at"]
     again = client.post(f"{API}/batches/{batches[0]['id']}/undo", headers=agent)
     assert again.status_code == 409 and "undone already" in error(again)["message"]
-    assert client.post(f"{API}/batches/{batches[1]['id']}/undo", headers=agent).status_code == 200
+    assert client.post(f"{API}/batches/{batches[1]['id']}/undo", headers=agent).status_code == 202
     assert client.post(f"{API}/batches/999999/undo", headers=agent).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(OnboardingLocation.id)) is None

@@ -98,7 +98,10 @@ def test_a_batch_published_as_staged_updates_and_undoes_like_any_other(app, run,
             "HQ": "Reno", "Depot": "Boise", "Store": "Boise"}
         hq, *inserted = [loc.id for loc in locations]
     assert run(rowstatus.status_counts) == {"published": 3}
-    run(lambda di: publish.undo(db.session.get(PublishBatch, batch_id)))
+    steps = []
+    run(lambda di: publish.undo(db.session.get(PublishBatch, batch_id),
+                                progress=lambda *step: steps.append(step)))
+    assert steps == [(1, 3), (3, 3)]  # the record restored, then a chunk of two deleted
     assert run(rowstatus.status_counts) == {"ready": 3}
     with app.app_context():
         assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} \

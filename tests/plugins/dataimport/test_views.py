@@ -260,8 +260,9 @@ def test_publish_selected_then_all_reports_and_undo_takes_the_newest_back(
     assert tab_count(page, "published") == 1 and tab_count(page, "ready") == 1
     client.post(url(task_id, "publish"), data={"all": "1"})
     assert count(app, OnboardingLocation) == 2
-    client.post(url(task_id, "undo"))
-    assert "The newest publish is undone." in html(client.get(url(task_id)))
+    response = client.post(url(task_id, "undo"))
+    page = html(client.get(response.headers["Location"]))
+    assert "Undoing the newest publish." in page and "records deleted" in page
     assert count(app, OnboardingLocation) == 1
     assert [status for status, _, _ in rows(app).values()] == ["published", "ready"]
 
