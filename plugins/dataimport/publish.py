@@ -374,7 +374,10 @@ def undo(batch: PublishBatch, *,
          progress: Callable[[int, int], None] | None = None) -> PublishBatch:
     """Take a batch back: restore what it updated, delete what it inserted.
 
-    ``progress(done, total)`` follows the records restored and deleted, a chunk at a time.
+    ``progress(done, total)`` follows the records restored and deleted, a chunk at a time
+    (a job commits there): a run that dies part-way leaves the batch not undone, and
+    running it again finishes the work (restoring twice sets the same values; what was
+    deleted is not found again).
     """
     data_import = check_undo(batch)
     plan = plan_for(data_import)

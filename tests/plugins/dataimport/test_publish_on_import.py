@@ -151,3 +151,38 @@ def test_a_file_refused_part_way_takes_back_only_what_it_published(app, run, xls
     with app.app_context():
         assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} \
             == {"HQ": "Austin"}
+
+
+class Stop(Exception):
+    """The worker dies."""
+
+
+@pytest.mark.onward_config(IMPORT_CHUNK_ROWS=2)
+def test_an_undo_that_dies_part_way_can_be_run_again(app, run, xlsx):
+    run(upload, xlsx([["HQ", "1 Main St", "Austin", "US", None]]))
+    run(publish.publish)
+    run(staging.restart)
+    path = xlsx([["hq", "1 Main St", "Reno", "US", None],
+                 *([f"Site {n}", "2 Side St", "Boise", "US", None] for n in range(5))],
+                name="second.xlsx")
+    batch_id = run(lambda di: publish_as_staged(di, path).id)
+
+    def dies_after_two_steps(done, total):
+        db.session.commit()  # as a job's progress does
+        if done > 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run(lambda di: publish.undo(db.session.get(PublishBatch, batch_id),
+                                    progress=dies_after_two_steps))
+    with app.app_context():
+        assert db.session.get(PublishBatch, batch_id).undone_at is None
+        left = {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))}
+        # HQ restored, the newest two sites deleted, three not yet
+        assert left == {"HQ": "Austin", **{f"Site {n}": "Boise" for n in range(3)}}
+    run(lambda di: publish.undo(db.session.get(PublishBatch, batch_id)))
+    assert run(rowstatus.status_counts) == {"ready": 6}
+    with app.app_context():
+        assert db.session.get(PublishBatch, batch_id).undone_at is not None
+        assert {loc.name: loc.city for loc in db.session.scalars(select(OnboardingLocation))} \
+            == {"HQ": "Austin"}
