@@ -83,12 +83,13 @@ def import_files(ctx, import_id: int, file_ids: list[int], publish: bool = False
                 refused[record.name] = record.message
             ctx.progress(90 * (done + 1) / len(files), f"{record.name}: {record.rows} rows")
         counts = validation.validate(data_import, progress=_validating(ctx, 90, 10))
-        result = {"staged": staged, "refused": refused}
+        result, published = {"staged": staged, "refused": refused}, None
         if publisher:
             batch = publishing.publish(data_import, publisher=publisher)
             result.update(batch_id=batch.id, **_batch_counts(batch))
+            published = batch.inserted + batch.updated + batch.unchanged
             counts = rowstatus.status_counts(data_import)
-        ctx.progress(100, _summary(staged, counts, refused))
+        ctx.progress(100, _summary(staged, counts, refused, published))
         return {**result, "counts": counts}
 
 
@@ -148,11 +149,13 @@ def _batch_counts(batch) -> dict[str, int]:
     return {name: getattr(batch, name) for name in ("inserted", "updated", "unchanged", "failed")}
 
 
-def _summary(staged: int, counts: dict[str, int], refused: dict[str, str]) -> str:
+def _summary(staged: int, counts: dict[str, int], refused: dict[str, str],
+             published: int | None) -> str:
+    """The run's closing message; ``published`` is what the run published, if it did."""
     parts = [f"{staged} rows staged", f"{counts.get('ready', 0)} ready to publish",
              f"{counts.get('needs_attention', 0)} need attention"]
-    if counts.get("published"):
-        parts.insert(1, f"{counts['published']} published")
+    if published is not None:
+        parts.insert(1, f"{published} published")
     if refused:
         parts.append(f"refused: {', '.join(refused)}")
     return "; ".join(parts)

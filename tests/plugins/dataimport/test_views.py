@@ -193,6 +193,10 @@ def test_import_from_attachments_can_publish_the_ready_rows_as_it_stages(
     assert "1 inserted" in page  # the last publish's report
     assert [status for status, _, _ in rows(app).values()].count("published") == 1
     assert count(app, PublishBatch) == 1
+    # a later import that does not publish says nothing of what was published before
+    later = imported(client, task_id, workbook, [["Lab", "2 Side St", "Reno", "US", None]])
+    assert "1 rows staged; 1 ready to publish; 2 need attention" in later
+    assert count(app, PublishBatch) == 1
 
 
 @pytest.mark.onward_config(IMPORT_MAX_BYTES=1024)
