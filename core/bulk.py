@@ -11,10 +11,11 @@ step (``COPY`` on PostgreSQL); :func:`among` an ``IN`` for thousands of values;
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import gc
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, Literal
@@ -35,9 +36,10 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapper
-from sqlalchemy.types import NullType
+from sqlalchemy.types import NullType, TypeDecorator
 
 from onward.core.actor import current_actor
 from onward.core.db import (
@@ -221,12 +223,7 @@ def _prepared(table: Table, names: tuple[str, ...], dialect) -> tuple:
     statement = insert(table).compile(dialect=dialect, column_keys=list(names))
     # SQLite's positional parameters, in the order the compiled statement names them
     columns = [table.c[name] for name in statement.positiontup or names]
-    # the drivers adapt JSON values only as query parameters: here they travel as text;
-    # the others as the dialect's own types write them (SQLite's DATETIME its text format,
-    # not the driver's default adapter)
-    processors = [dump_json if isinstance(column.type, JSON)
-                  else column.type.dialect_impl(dialect).bind_processor(dialect)
-                  for column in columns]
+    processors = [_processor(column.type, dialect) for column in columns]
     keys = [column.key for column in columns]
     in_order = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
     processed = [(index, process) for index, process in enumerate(processors) if process]
@@ -242,6 +239,71 @@ def _prepared(table: Table, names: tuple[str, ...], dialect) -> tuple:
         return tuple(values)
 
     return statement, columns, parameters
+
+
+def _processor(kind, dialect) -> Callable[[Any], Any] | None:
+    """How :func:`write_rows` turns a value of ``kind`` into a parameter (``None``: as it is).
+
+    The drivers adapt JSON values only as query parameters: here they travel as text. The
+    others go as the dialect's own types write them (SQLite's DATETIME its text format,
+    not the driver's default adapter).
+    """
+    if isinstance(kind, JSON):
+        return dump_json
+    process = _sqlite_dates(kind, dialect) or kind.dialect_impl(dialect).bind_processor(dialect)
+    return _once_per_value(process) if process and _is_temporal(kind) else process
+
+
+def _is_temporal(kind) -> bool:
+    try:
+        return issubclass(kind.python_type, dt.date | dt.time)
+    except NotImplementedError:
+        return False
+
+
+def _once_per_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` that reuses its result for the same (immutable) object as the time before.
+
+    A chunk's rows share one timestamp: it is turned into text once, not once per row.
+    """
+    last: tuple[Any, Any] = (object(), None)  # one tuple: threads may share the processor
+
+    def processed(value: Any) -> Any:
+        nonlocal last
+        seen = last
+        if seen[0] is value:
+            return seen[1]
+        result = process(value)
+        last = (value, result)
+        return result
+
+    return processed
+
+
+def _sqlite_dates(kind, dialect) -> Callable[[Any], Any] | None:
+    """SQLite's DATE and DATETIME text in its default format, by ``isoformat`` (C).
+
+    The same text as the dialect's processor, which formats each value in Python; other
+    values (a date for a DATETIME, subclasses) still go through that processor.
+    """
+    if dialect.name != "sqlite":
+        return None
+    typed = kind.dialect_impl(dialect)
+    impl = typed.impl_instance if isinstance(typed, TypeDecorator) else typed
+    exact = {sqlite.DATETIME: dt.datetime, sqlite.DATE: dt.date}.get(type(impl))
+    if exact is None or "_storage_format" in vars(impl):  # a format of its own
+        return None
+    slow = impl.bind_processor(dialect)
+    if exact is dt.datetime:  # the format ignores the zone: UTCDateTime's values are UTC
+        def text(value: Any) -> Any:
+            return (value.isoformat(" ", "microseconds")[:26] if type(value) is dt.datetime
+                    else slow(value))
+    else:
+        def text(value: Any) -> Any:
+            return value.isoformat() if type(value) is dt.date else slow(value)
+    if typed is impl or not typed._has_bind_processor:
+        return text
+    return lambda value: text(typed.process_bind_param(value, dialect))
 
 
 def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -97,7 +97,7 @@ class UTCDateTime(TypeDecorator):
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         """Store in UTC; a naive value is taken to be UTC already."""
-        if value is not None and value.tzinfo is not None:
+        if value is not None and value.tzinfo not in (None, UTC):
             value = value.astimezone(UTC)
         return value
 

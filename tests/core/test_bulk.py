@@ -269,6 +269,38 @@ def test_write_rows_stores_what_an_insert_stores(app, copies):
         assert as_text["exemplar.copied"] == as_text["exemplar.inserted"]
 
 
+def test_write_rows_stores_dates_and_times_as_text_an_insert_stores(app):
+    from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Table
+
+    from onward import UTCDateTime, write_rows
+
+    table = Table("exemplar_moments", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("day", Date), Column("naive", DateTime), Column("aware", UTCDateTime))
+    shared = dt.datetime(2031, 5, 30, 23, 30, tzinfo=dt.UTC)  # one object in many rows
+    east = dt.timezone(dt.timedelta(hours=5, minutes=30))
+    rows = [{"day": dt.date(1999 + i, 12, 31), "naive": dt.datetime(987, 1, 2, 3, 4, 5, i),
+             "aware": shared if i % 2 else dt.datetime(2031, 1, 1, 2, 3, i, 999, tzinfo=east)}
+            for i in range(COPY_MIN_ROWS)]
+    rows += [{"day": dt.datetime(2024, 2, 29, 13), "naive": dt.date(2024, 3, 1),  # the other type
+              "aware": dt.datetime(2024, 3, 1, 12)}]  # naive: taken to be UTC
+    with app.app_context():
+        connection = db.session.connection()
+        table.create(connection)
+        try:
+            write_rows(connection, table, rows)
+            connection.execute(table.insert(), rows)
+            stored = connection.execute(select(
+                cast(table.c.day, String), cast(table.c.naive, String),
+                cast(table.c.aware, String), table.c.day, table.c.naive, table.c.aware)
+                .order_by(table.c.id)).all()
+        finally:
+            table.drop(connection)
+        assert stored[:len(rows)] == stored[len(rows):]
+        assert stored[1][3:] == (dt.date(2000, 12, 31), dt.datetime(987, 1, 2, 3, 4, 5, 1),
+                                 shared)
+        assert stored[0][5] == dt.datetime(2030, 12, 31, 20, 33, 0, 999, tzinfo=dt.UTC)
+
+
 def test_fewer_collections_holds_while_any_user_is_inside_and_then_restores():
     import gc
 
