@@ -83,11 +83,11 @@ def insert_many(model: type, rows: Sequence[Mapping[str, Any]], *,
             session.flush()
         return [inspect(record).identity[0] for record in records]
     with session.begin_nested():
-        records = [_record(mapper, row) for row in rows]
+        records = _records(mapper, rows)
         _stamp(session, model, records)
         _check_rules(session, records)
         table, key = mapper.local_table, mapper.primary_key[0]
-        values = [_values(mapper, record) for record in records]
+        values = _values(mapper, records)
         ids = _insert(session.connection(), table, key, values)
         attribute = mapper.get_property_by_column(key).key
         for record, record_id in zip(records, ids, strict=True):
@@ -111,15 +111,18 @@ def _bulk_mapper(model: type) -> Mapper | None:
     return mapper if plain and python_defaults else None
 
 
-def _record(mapper: Mapper, row: Mapping[str, Any]) -> Any:
-    """A transient record holding the row's values (set without attribute events)."""
-    unknown = row.keys() - _attributes(mapper)
+def _records(mapper: Mapper, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """Transient records holding the rows' values (set without attribute events)."""
+    unknown = set().union(*rows) - _attributes(mapper)
     if unknown:
         raise TypeError(f"{', '.join(sorted(unknown))}: not a column of "
                         f"{mapper.class_.__name__}.")
-    record = mapper.class_manager.new_instance()
-    record.__dict__.update(row)
-    return record
+    new_instance, records = mapper.class_manager.new_instance, []
+    for row in rows:
+        record = new_instance()
+        record.__dict__.update(row)
+        records.append(record)
+    return records
 
 
 def _stamp(session, model: type, records: list[Any]) -> None:
@@ -290,10 +293,11 @@ def _sqlite_dates(kind, dialect) -> Callable[[Any], Any] | None:
         return None
     typed = kind.dialect_impl(dialect)
     impl = typed.impl_instance if isinstance(typed, TypeDecorator) else typed
-    exact = {sqlite.DATETIME: dt.datetime, sqlite.DATE: dt.date}.get(type(impl))
-    if exact is None or "_storage_format" in vars(impl):  # a format of its own
-        return None
+    exact = (dt.datetime if isinstance(impl, sqlite.DATETIME)
+             else dt.date if isinstance(impl, sqlite.DATE) else None)
     slow = impl.bind_processor(dialect)
+    if exact is None or slow is None or "_storage_format" in vars(impl):  # own format
+        return None
     if exact is dt.datetime:  # the format ignores the zone: UTCDateTime's values are UTC
         def text(value: Any) -> Any:
             return (value.isoformat(" ", "microseconds")[:26] if type(value) is dt.datetime
@@ -411,13 +415,6 @@ class _DefaultContext:
         return self.current_parameters
 
 
-def _default(column: Column, values: dict[str, Any]) -> Any:
-    default = column.default
-    if default.is_callable:
-        return default.arg(_DefaultContext(values))
-    return default.arg
-
-
 @functools.cache
 def _attributes(mapper: Mapper) -> frozenset[str]:
     """The names of the mapped columns' attributes."""
@@ -425,23 +422,42 @@ def _attributes(mapper: Mapper) -> frozenset[str]:
 
 
 @functools.cache
-def _columns(mapper: Mapper) -> tuple[tuple[str, Column, bool, bool], ...]:
-    """(attribute, column, has a default, is the key) of each mapped column, in table order."""
-    return tuple((attr.key, column, column.default is not None, column.primary_key)
-                 for attr in mapper.column_attrs for column in attr.columns[:1])
+def _parameters(mapper: Mapper) -> tuple[tuple[str, ...], tuple[str, ...], tuple, tuple]:
+    """What :func:`_values` needs of the mapper, in table order.
 
-
-def _values(mapper: Mapper, record: Any) -> dict[str, Any]:
-    """The record's INSERT parameters; a ``None`` column with a default gets the default.
-
-    The defaults go back into the record too, as the ORM sets them on the instance, so the
-    audit and event rows show them.
+    The attributes and column names of the columns but the key, the key's (attribute,
+    column name), and (attribute, column name, default) of each column with a default.
     """
-    state, values = record.__dict__, {}
-    for key, column, has_default, is_key in _columns(mapper):
-        value = state.get(key)
-        if value is None and has_default:
-            value = state[key] = _default(column, values)
-        if value is not None or not is_key:
-            values[column.key] = value
+    attributes, names, defaulted, key = [], [], [], ()
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        if column.primary_key:
+            key = (attr.key, column.key)
+        else:
+            attributes.append(attr.key)
+            names.append(column.key)
+        if column.default is not None:
+            defaulted.append((attr.key, column.key, column.default))
+    return tuple(attributes), tuple(names), key, tuple(defaulted)
+
+
+def _values(mapper: Mapper, records: list[Any]) -> list[dict[str, Any]]:
+    """The records' INSERT parameters; a ``None`` column with a default gets the default.
+
+    A column at a time. The defaults go back into the records too, as the ORM sets them
+    on the instance, so the audit and event rows show them. A default callable is given
+    the row's values (with the defaults of the columns before it).
+    """
+    attributes, names, (key, key_name), defaulted = _parameters(mapper)
+    states = [record.__dict__ for record in records]
+    values = [dict(zip(names, map(state.get, attributes), strict=True)) for state in states]
+    if any(state.get(key) is not None for state in states):
+        for state, row in zip(states, values, strict=True):
+            if state.get(key) is not None:
+                row[key_name] = state[key]
+    for attribute, name, default in defaulted:
+        for state, row in zip(states, values, strict=True):
+            if row.get(name) is None:
+                row[name] = state[attribute] = (
+                    default.arg(_DefaultContext(row)) if default.is_callable else default.arg)
     return values
