@@ -1,4 +1,4 @@
-"""``onward import …``: templates, imports from the command line, status, errors, backup.
+"""``onward import …``: templates, imports from the command line, status, errors, undo, backup.
 
 The commands run as the system actor, like core's, through the same services as the web
 UI and the API. ``import run`` exits 0 only when every row was published (with
@@ -287,6 +287,58 @@ def restart(task_number, yes):
     cleared = staging.restart(data_import)
     db.session.commit()
     say(f"Cleared {cleared} staging rows of {task_number}.")
+
+
+def _batch(data_import: DataImport, batch_id: int | None) -> PublishBatch:
+    """The import's batch ``batch_id``, or its newest batch not undone."""
+    stmt = select(PublishBatch).where(PublishBatch.import_id == data_import.id)
+    if batch_id is not None:
+        batch = db.session.scalar(stmt.where(PublishBatch.id == batch_id))
+    else:
+        batch = db.session.scalar(stmt.where(PublishBatch.undone_at.is_(None))
+                                  .order_by(PublishBatch.id.desc()))
+    if batch is None:
+        raise NotFound(f"No publish batch {batch_id} in this import." if batch_id is not None
+                       else "This import has no publish batch to undo.")
+    return batch
+
+
+@import_group.command("undo")
+@click.argument("task_number", metavar="TASK")
+@click.option("--batch", "batch_id", type=int,
+              help="The publish batch to undo (default: the newest not undone).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@json_option
+@with_appcontext
+def undo(task_number, batch_id, yes, as_json):
+    """Undo a publish batch: delete the records it inserted, restore those it updated.
+
+    Batches are undone newest first. Its rows go back to Ready to publish. An undo that
+    stops part-way is finished by running it again.
+    """
+    data_import = _import_of(task_number)
+    batch = _batch(data_import, batch_id)
+    publishing.check_undo(batch)
+    if not yes:
+        click.confirm(f"Undo batch {batch.id} of {task_number}: delete the {batch.inserted} "
+                      f"records it inserted and restore the {batch.updated} it updated?",
+                      abort=True)
+    with lease(data_import.id, -os.getpid()), _progress(as_json) as progress:
+        def undo_batch(advance):
+            def moved(done: int, total: int) -> None:
+                db.session.commit()  # as the job does: a stopped undo keeps what it did
+                advance(done, total)
+
+            return publishing.undo(batch, progress=moved)
+
+        _phase(progress, "Undoing", batch.inserted + batch.updated, undo_batch)
+    result = {"task": task_number, "batch": batch.id, "deleted": batch.inserted,
+              "restored": batch.updated}
+    if as_json:
+        print_json_object(result)
+        return
+    say(f"Undid batch {batch.id} of {task_number}: deleted {batch.inserted} records, "
+        f"restored {batch.updated}.")
 
 
 @import_group.command("backup")

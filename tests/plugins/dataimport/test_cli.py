@@ -1,4 +1,4 @@
-"""``onward import …``: template, run, status, errors, restart."""
+"""``onward import …``: template, run, status, errors, restart, undo."""
 
 import json
 
@@ -236,3 +236,53 @@ def test_restart_asks_first_unless_yes(app, runner, run_import, xlsx):
     assert done.exit_code == 0 and f"Cleared 1 staging rows of {number}." in done.output
     with app.app_context():
         assert db.session.query(StagingRow).count() == 0
+
+
+def _locations(app):
+    with app.app_context():
+        return {(loc.name, loc.city) for loc in db.session.scalars(select(OnboardingLocation))}
+
+
+def test_undo_asks_first_then_takes_the_newest_batch_back(app, runner, run_import, xlsx,
+                                                         account):
+    with app.app_context(), acting_as(SYSTEM):
+        db.session.add(OnboardingLocation(account_id=account, name="HQ", city="Santa Clara"))
+        db.session.commit()
+    run_import(xlsx([["Plant", "Reno", None]]), extra=("--publish",))
+    run_import(xlsx([["HQ", "San Jose", None], ["Depot", "Austin", None]], name="more.xlsx"),
+               extra=("--publish",))
+    number = task_number(app)
+    first = {("HQ", "Santa Clara"), ("Plant", "Reno")}
+    assert _locations(app) == {("HQ", "San Jose"), ("Depot", "Austin"), ("Plant", "Reno")}
+    declined = runner.invoke(["import", "undo", number], input="n\n")
+    assert declined.exit_code == 1 and "Aborted" in declined.output
+    assert "delete the 1 records it inserted and restore the 1 it updated?" in declined.output
+    assert _locations(app) == {("HQ", "San Jose"), ("Depot", "Austin"), ("Plant", "Reno")}
+    done = runner.invoke(["import", "undo", number, "--yes", "--json"])
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.output)
+    assert (result["deleted"], result["restored"]) == (1, 1)
+    assert _locations(app) == first
+    status = json.loads(runner.invoke(["import", "status", number, "--json"]).output)
+    assert [b["undone_at"] is not None for b in status["batches"]] == [False, True]
+    assert status["counts"]["ready"] == 2 and status["counts"]["published"] == 1
+    people = runner.invoke(["import", "undo", number, "--yes"])
+    assert people.exit_code == 0, people.output
+    assert f"Undid batch {status['batches'][0]['batch']} of {number}" in people.output
+    assert _locations(app) == {("HQ", "Santa Clara")}
+
+
+def test_undo_names_what_it_cannot_undo(app, runner, run_import, xlsx):
+    run_import(xlsx([["HQ", "Santa Clara", None]]))
+    number = task_number(app)
+    nothing = runner.invoke(["import", "undo", number, "--yes"])
+    assert nothing.exit_code == 1 and "has no publish batch to undo" in nothing.output
+    run_import(xlsx([["HQ", "Santa Clara", None]]), extra=("--publish",))
+    run_import(xlsx([["Depot", "Austin", None]], name="more.xlsx"), extra=("--publish",))
+    first, second = [b["batch"] for b in json.loads(runner.invoke(
+        ["import", "status", number, "--json"]).output)["batches"]]
+    older = runner.invoke(["import", "undo", number, "--batch", str(first), "--yes"])
+    assert older.exit_code == 1 and f"Undo batch {second} first" in older.output
+    unknown = runner.invoke(["import", "undo", number, "--batch", "999999", "--yes"])
+    assert unknown.exit_code == 1 and "No publish batch 999999" in unknown.output
+    assert _locations(app) == {("HQ", "Santa Clara"), ("Depot", "Austin")}
