@@ -19,7 +19,7 @@ from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
 from onward.core.api.schemas import JobRunSchema
 from onward.core.app import create_app, onward_state
-from onward.core.bulk import among, fewer_collections, insert_many, write_rows
+from onward.core.bulk import among, delete_many, fewer_collections, insert_many, write_rows
 from onward.core.cli_support import console, print_json_object, print_rows, say
 from onward.core.db import (
     AccountScopedMixin,
@@ -131,6 +131,7 @@ __all__ = [
     "create_user",
     "current_actor",
     "db",
+    "delete_many",
     "describe_fields",
     "dump",
     "effective_roles",

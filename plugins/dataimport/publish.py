@@ -34,6 +34,7 @@ from onward import (
     batch_events,
     current_actor,
     db,
+    delete_many,
     fewer_collections,
     insert_many,
     require,
@@ -404,18 +405,16 @@ def undo(batch: PublishBatch, *,
 
 def _delete_inserted(plan: Plan, spans: list[list[int]], *,
                      moved: Callable[[int], None] | None = None) -> None:
-    """Delete the records of ``spans`` (runs of ids) through the ORM, newest first.
+    """Delete the records of ``spans`` (runs of ids), newest first, as the ORM would.
 
-    A chunk of ids at a time, each in one flush; ``moved(ids)`` after each.
+    A chunk of ids at a time, each by :func:`onward.delete_many` (the target's ``delete``
+    rules, audit rows, one event per chunk); ``moved(ids)`` after each.
     """
     model, size = plan.target.model, setting("IMPORT_CHUNK_ROWS")
     for first, last in reversed(spans):
         for top in range(last, first - 1, -size):
             bottom = max(first, top - size + 1)
-            for record in db.session.scalars(select(model).where(model.id.between(bottom, top))
-                                             .order_by(model.id.desc())):
-                db.session.delete(record)
-            db.session.flush()
+            delete_many(model, range(bottom, top + 1), events="batch")
             if moved:
                 moved(top - bottom + 1)
 

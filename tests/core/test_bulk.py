@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import String, cast, inspect, select
 
-from onward import RuleViolation, acting_as, batch_events, db, insert_many
+from onward import RuleViolation, acting_as, batch_events, db, delete_many, insert_many
 from onward.core.bulk import COPY_MIN_ROWS
 from onward.core.db import next_number, next_numbers
 from onward.core.events import EventRecord
@@ -237,6 +237,99 @@ def test_a_model_a_bulk_insert_cannot_reproduce_is_written_by_the_orm(app, exemp
             insert_many(exemplar.ExemplarCase, [{"account_id": account, "priority": 9}])
         assert not hasattr(refused.value, "index")
         assert db.session.scalars(select(exemplar.ExemplarCase)).all() == []
+
+
+def _things(exemplar, account, *names):
+    return insert_many(exemplar.ExemplarThing,
+                       [{"name": name, "account_id": account} for name in names])
+
+
+def test_delete_many_deletes_as_the_orm_deletes(app, exemplar, make_account, make_user):
+    account, author = make_account(), make_user("admin")
+    with app.app_context(), acting_as(db.session.get(User, author)):
+        one, two, three, orm = _things(exemplar, account, "one", "two", "three", "orm")
+        db.session.commit()
+        db.session.delete(db.session.get(exemplar.ExemplarThing, orm))
+        db.session.flush()
+        loaded = db.session.get(exemplar.ExemplarThing, one)
+        assert delete_many(exemplar.ExemplarThing, [one, two, 999_999]) == 2
+        assert loaded not in db.session  # the session forgets what was deleted
+        db.session.commit()
+        assert db.session.scalars(select(exemplar.ExemplarThing.name)).all() == ["three"]
+        deleted = [("change", "*", "deleted", None, author, _audit(orm, "exemplar_thing")[-1][5])]
+        assert _audit(one, "exemplar_thing")[-1:] == _audit(two, "exemplar_thing")[-1:] == (
+            _audit(orm, "exemplar_thing")[-1:]) == deleted
+    received = [(e.name, e.record_id) for e in exemplar.received_events
+                if e.name.endswith(".deleted")]
+    assert received == [("exemplar_thing.deleted", orm), ("exemplar_thing.deleted", one),
+                        ("exemplar_thing.deleted", two)]
+    assert delete_many_in(app, exemplar.ExemplarThing, []) == 0
+
+
+def delete_many_in(app, model, ids, **options):
+    with app.app_context():
+        count = delete_many(model, ids, **options)
+        db.session.commit()
+        return count
+
+
+def test_delete_many_announces_a_batch_once(app, exemplar, make_account):
+    account = make_account()
+    with app.app_context():
+        ids = _things(exemplar, account, "one", "two")
+        db.session.commit()
+    exemplar.received_events.clear()
+    assert delete_many_in(app, exemplar.ExemplarThing, ids, events="batch") == 2
+    received = [(e.name, e.record_id, e.data) for e in exemplar.received_events]
+    assert received == [("exemplar_thing.bulk_deleted", None, {"ids": ids})]
+
+
+def test_a_delete_rule_that_refuses_deletes_nothing(app, exemplar, make_account, monkeypatch):
+    from onward import Rule
+    from onward.core import rules
+
+    def keep_two(record, change):
+        if change.kind == "delete" and record.name == "two":
+            raise RuleViolation("two stays")
+
+    keep = Rule("exemplar_thing.keep_two", exemplar.ExemplarThing, keep_two, on=("delete",))
+    registered = rules.rules_for
+    monkeypatch.setattr(rules, "rules_for", lambda record, kind: [
+        *registered(record, kind), *([keep] if kind in keep.on else [])])
+    account = make_account()
+    with app.app_context():
+        ids = _things(exemplar, account, "one", "two", "three")
+        db.session.commit()
+        with pytest.raises(RuleViolation, match="two stays") as refused:
+            delete_many(exemplar.ExemplarThing, ids)
+        assert refused.value.index == 1
+        db.session.commit()
+        assert len(db.session.scalars(select(exemplar.ExemplarThing)).all()) == 3
+        assert delete_many(exemplar.ExemplarThing, [ids[0], ids[2]]) == 2
+
+
+def test_a_model_the_orm_deletes_more_of_goes_through_the_orm(app, exemplar, make_account,
+                                                             monkeypatch):
+    from onward.core import bulk
+
+    monkeypatch.setattr(bulk, "_bulk_deletable", lambda mapper: False)
+    account = make_account()
+    with app.app_context():
+        ids = _things(exemplar, account, "one", "two")
+        db.session.commit()
+    exemplar.received_events.clear()
+    assert delete_many_in(app, exemplar.ExemplarThing, ids, events="batch") == 2
+    assert [e.name for e in exemplar.received_events] == ["exemplar_thing.bulk_deleted"]
+    with app.app_context():
+        assert db.session.scalars(select(exemplar.ExemplarThing)).all() == []
+
+
+def test_only_a_model_whose_relationships_point_to_one_record_is_bulk_deleted(exemplar):
+    from onward.core.bulk import _bulk_deletable
+    from onward.core.models import Domain
+
+    assert _bulk_deletable(inspect(exemplar.ExemplarThing))
+    assert not _bulk_deletable(inspect(Domain))  # its children: the ORM unlinks them
 
 
 @pytest.mark.parametrize("copies", [1, COPY_MIN_ROWS])  # PostgreSQL: by INSERT, by COPY
