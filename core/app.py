@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapper
 from onward.core import auth, events, jobs, migrate  # noqa: F401 -- their tables join the metadata
 from onward.core.access import write_security_events
 from onward.core.api import init_api
+from onward.core.bulk import watch_background_copies
 from onward.core.config import disabled_plugins, instance_path, load_config
 from onward.core.db import JSON_CODEC, configure_sqlite, db
 from onward.core.errors import StartupError
@@ -70,6 +71,8 @@ def create_app(
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
                              app.config["SQLITE_CACHE_MB"])
+        else:
+            watch_background_copies(db.engine)
     migrate.init_app(app)
     auth.init_app(app)
     api = init_api(app)

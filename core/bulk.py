@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
+import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from operator import itemgetter
 from typing import Any, Literal
@@ -29,6 +31,7 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
+    event,
     func,
     insert,
     inspect,
@@ -53,6 +56,8 @@ from onward.core.db import (
     next_numbers,
 )
 from onward.core.errors import OnwardError
+
+logger = logging.getLogger(__name__)
 
 
 def insert_many(model: type, rows: Sequence[Mapping[str, Any]], *,
@@ -358,7 +363,8 @@ def _sqlite_dates(kind, dialect) -> Callable[[Any], Any] | None:
     return lambda value: text(typed.process_bind_param(value, dialect))
 
 
-def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
+               wait: bool = True) -> None:
     """Insert plain rows as fast as the database allows.
 
     ``rows`` are ``{column: value}`` with the same columns in each. PostgreSQL gets many of
@@ -366,6 +372,12 @@ def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> N
     SQLAlchemy executemany. Values go through the columns' types as in any ``INSERT`` (JSON, time
     zones …); no defaults are filled in and nothing is logged: this is the storage step
     under :func:`insert_many` and under bulk writers of work tables (staging rows).
+
+    ``wait=False`` returns while PostgreSQL's ``COPY`` runs on in a background thread, so
+    the caller's own work (the next chunk) overlaps the server's: the connection's next
+    statement, savepoint, commit or rollback waits for it first, and a ``COPY`` that
+    failed raises its error there. Elsewhere the rows are written at once. The engine must
+    be watched (:func:`watch_background_copies`, which ``create_app`` does).
     """
     if not rows:
         return
@@ -384,10 +396,67 @@ def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> N
     copy_from = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(*filter(None, (table.schema, table.name))),
         sql.SQL(", ").join(sql.Identifier(column.name) for column in columns))
-    with connection.connection.driver_connection.cursor() as cursor, \
-            cursor.copy(copy_from) as copy:
+    driver = connection.connection.driver_connection
+    _finish_copy(connection.info)
+    if wait or not event.contains(connection.engine, "commit", _finish_before):
+        _copy(driver, copy_from, values)
+    else:
+        connection.info[_PENDING_COPY] = _copier().submit(_copy, driver, copy_from,
+                                                          list(values))
+
+
+def _copy(driver, copy_from, values: Iterable[Sequence[Any]]) -> None:
+    with driver.cursor() as cursor, cursor.copy(copy_from) as copy:
         for row in values:
             copy.write_row(row)
+
+
+#: where a connection's ``info`` keeps the future of its ``COPY`` still running
+_PENDING_COPY = "onward_pending_copy"
+
+
+@functools.cache
+def _copier() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="onward-copy")
+
+
+def _finish_copy(info: dict, *, raising: bool = True) -> None:
+    """Wait for the connection's background ``COPY``, if any; raise its error."""
+    pending = info.pop(_PENDING_COPY, None)
+    if pending is None:
+        return
+    try:
+        pending.result()
+    except Exception:
+        if raising:
+            raise
+        logger.warning("a background COPY failed before its transaction ended", exc_info=True)
+
+
+def watch_background_copies(engine) -> None:
+    """Make every use of ``engine``'s connections wait for their background ``COPY``.
+
+    Statements, savepoints and commits wait and raise its error; a rollback, or a
+    connection going back to the pool, waits and only logs it (the work is undone anyway).
+    Until an engine is watched, ``write_rows(…, wait=False)`` waits on it.
+    """
+    for name in ("before_cursor_execute", "savepoint", "rollback_savepoint",
+                 "release_savepoint", "commit"):
+        event.listen(engine, name, _finish_before)
+    event.listen(engine, "rollback", _finish_before_rollback)
+    event.listen(engine.pool, "reset", _finish_before_reset)
+
+
+def _finish_before(connection, *_args) -> None:
+    _finish_copy(connection.info)
+
+
+def _finish_before_rollback(connection) -> None:
+    _finish_copy(connection.info, raising=False)
+
+
+def _finish_before_reset(_dbapi_connection, record, _reset_state) -> None:
+    _finish_copy(record.info, raising=False)
 
 
 def among(expressions: ColumnElement | list[ColumnElement] | tuple[ColumnElement, ...],

@@ -8,9 +8,11 @@ works and gives it back when it ends; a second run waits for it. A lease older t
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -73,6 +75,7 @@ def import_files(ctx, import_id: int, file_ids: list[int], publish: bool = False
             .order_by(ImportFile.id)).all()
         staged, refused = 0, {}
         for done, record in enumerate(files):
+            @now_and_then
             def progress(rows, done=done, record=record):
                 ctx.progress(90 * done / len(files),
                              f"{record.name}: {rows} rows staged and validated")
@@ -91,6 +94,27 @@ def import_files(ctx, import_id: int, file_ids: list[int], publish: bool = False
             counts = rowstatus.status_counts(data_import)
         ctx.progress(100, _summary(staged, counts, refused, published))
         return {**result, "counts": counts}
+
+
+#: the import job reports (and commits) the rows staged at most this often
+REPORT_SECONDS = 1.0
+
+
+def now_and_then(report: Callable[..., None]) -> Callable[..., None]:
+    """``report`` at most once every :data:`REPORT_SECONDS`; calls between are dropped.
+
+    Each report commits. Between commits, PostgreSQL copies a chunk's staging rows in
+    while the next chunk is read and checked; a commit waits for the copy.
+    """
+    last = -math.inf
+
+    def maybe(*args: Any) -> None:
+        nonlocal last
+        if time.monotonic() - last >= REPORT_SECONDS:
+            last = time.monotonic()
+            report(*args)
+
+    return maybe
 
 
 def _validating(ctx, start: float, span: float) -> Callable[[int, int], None]:

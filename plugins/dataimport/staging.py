@@ -211,7 +211,8 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
     sort_new_rows(plan, data_import, rows, problems)
     if publisher:
         _publish_ready(publisher, rows, converted)
-    write_rows(db.session.connection(), StagingRow.__table__, rows)
+    # PostgreSQL copies the rows in while the next chunk is read and checked
+    write_rows(db.session.connection(), StagingRow.__table__, rows, wait=False)
     return len(rows)
 
 

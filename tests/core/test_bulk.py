@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import String, cast, inspect, select
+from sqlalchemy import String, cast, func, inspect, select
 
 from onward import RuleViolation, acting_as, batch_events, db, delete_many, insert_many
 from onward.core.bulk import COPY_MIN_ROWS
@@ -360,6 +360,48 @@ def test_write_rows_stores_what_an_insert_stores(app, copies):
         as_text = dict(db.session.execute(select(EventRecord.name, cast(
             EventRecord.created_at, String)).where(EventRecord.name.like("exemplar.%"))).all())
         assert as_text["exemplar.copied"] == as_text["exemplar.inserted"]
+
+
+def _event_rows(count, name="exemplar.later"):
+    return [{"name": name, "record_type": "exemplar_thing", "record_id": i, "changes": {},
+             "data": {}, "actor_id": None, "domain_id": 1, "created_at": dt.datetime.now(dt.UTC),
+             "attempts": 0} for i in range(count)]
+
+
+def _count(name):
+    return db.session.scalar(select(func.count()).select_from(EventRecord).where(
+        EventRecord.name == name))
+
+
+def test_rows_written_without_waiting_are_there_for_the_next_statement_and_commit(app):
+    from onward import write_rows
+
+    with app.app_context():
+        write_rows(db.session.connection(), EventRecord.__table__, _event_rows(3000),
+                   wait=False)
+        assert _count("exemplar.later") == 3000  # the statement waits for the COPY
+        write_rows(db.session.connection(), EventRecord.__table__,
+                   _event_rows(2000, "exemplar.committed"), wait=False)
+        db.session.commit()
+        write_rows(db.session.connection(), EventRecord.__table__,
+                   _event_rows(1000, "exemplar.dropped"), wait=False)
+        db.session.close()  # back to the pool: the COPY ends first, then is rolled back
+    with app.app_context():
+        assert _count("exemplar.committed") == 2000
+        assert _count("exemplar.dropped") == 0
+
+
+def test_a_write_that_fails_without_waiting_raises_at_the_next_statement(app):
+    from onward import write_rows
+
+    with app.app_context():
+        db.session.commit()
+        with pytest.raises(Exception, match="(?i)null"):
+            write_rows(db.session.connection(), EventRecord.__table__,
+                       _event_rows(COPY_MIN_ROWS, name=None), wait=False)
+            _count("exemplar.later")
+        db.session.rollback()  # quietly: the failure was raised already
+        assert _count(None) == 0
 
 
 def test_write_rows_stores_dates_and_times_as_text_an_insert_stores(app):

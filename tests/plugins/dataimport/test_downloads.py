@@ -260,7 +260,11 @@ def test_validation_reports_each_chunk(app, import_id, tmp_path):
 
 
 @pytest.mark.onward_config(IMPORT_CHUNK_ROWS=2)
-def test_the_jobs_report_validation_per_chunk(app, import_id, tmp_path, reported):
+def test_the_jobs_report_validation_per_chunk(app, import_id, tmp_path, reported,
+                                              monkeypatch):
+    from onward.plugins.dataimport import jobs as import_jobs
+
+    monkeypatch.setattr(import_jobs, "REPORT_SECONDS", 0)  # staging: every chunk
     file_id = _five_rows(app, import_id, tmp_path)
     done = _job(app, "dataimport_import", import_id=import_id, file_ids=[file_id])
     assert reported == [

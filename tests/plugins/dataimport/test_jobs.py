@@ -96,3 +96,21 @@ def test_an_errors_workbook_brought_in_by_the_job_fixes_its_rows(app, files, tmp
     done = run(app, "dataimport_import", import_id=import_id, file_ids=[fixed])
     assert done.result["counts"] == {"ready": 3}
     assert done.result["staged"] == 1 and done.result["refused"] == {}
+
+
+@pytest.mark.onward_config(IMPORT_CHUNK_ROWS=1)
+@pytest.mark.parametrize(("seconds", "reports"), [(0, 3), (3600, 1)])
+def test_the_import_job_reports_rows_staged_now_and_then(app, files, monkeypatch, seconds,
+                                                          reports):
+    from onward.plugins.dataimport import jobs as import_jobs
+
+    messages = []
+    progress = jobs.JobContext.progress
+    monkeypatch.setattr(jobs.JobContext, "progress", lambda ctx, percent, message="": (
+        messages.append(message), progress(ctx, percent, message)))
+    monkeypatch.setattr(import_jobs, "REPORT_SECONDS", seconds)
+    import_id, file_ids = files
+    done = run(app, "dataimport_import", import_id=import_id, file_ids=file_ids[:1])
+    assert done.result["staged"] == 3
+    assert [m for m in messages if "staged and validated" in m] == [
+        f"good.xlsx: {rows} rows staged and validated" for rows in (1, 2, 3)][:reports]
