@@ -1,8 +1,8 @@
 """Statuses of staging rows: how many are in each, and changes of many at once.
 
 Validation and publishing move whole chunks of rows: the rows that all get the same values
-in one ``UPDATE … WHERE id IN (…)`` per few thousand (on PostgreSQL ``= ANY(:ids)``), the
-others in one executemany (on PostgreSQL one statement zipping two arrays).
+in one ``UPDATE … WHERE id IN (…)`` per few thousand (core's ``among``), the others in one
+executemany (on PostgreSQL one statement over a JSON array of pairs).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, literal_column, select, update
+import orjson
+from sqlalchemy import JSON, Integer, Text, bindparam, cast, func, literal_column, select, update
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from onward import among, db
 from onward.plugins.dataimport.models import NO_PROBLEMS, DataImport, StagingRow
@@ -34,14 +34,16 @@ _PUBLISHED_SQLITE = _PUBLISHED.compile(dialect=sqlite.dialect())
 #: (row id, record id, batch id) -> the compiled statement's parameters, in its order
 _in_sqlite_order = itemgetter(*(("row_id", "record", "batch").index(name)
                                 for name in _PUBLISHED_SQLITE.positiontup))
-#: … or, on PostgreSQL, two arrays zipped by ``unnest``
-_IDS = bindparam("ids", type_=ARRAY(Integer))
-_PAIRS = select(func.unnest(_IDS).label("row_id"),
-                func.unnest(bindparam("records", type_=ARRAY(Integer))).label("record")
+#: … or, on PostgreSQL, one JSON array of ``[row id, record id]`` pairs (psycopg writes
+#: long lists as array parameters in Python, several times slower)
+_PAIR = func.json_array_elements(cast(bindparam("pairs", type_=Text()), JSON)).table_valued(
+    "value")
+_PAIRS = select(*(cast(_PAIR.c.value.op("->>")(literal_column(str(index))), Integer)
+                  .label(name) for index, name in enumerate(("row_id", "record")))
                 ).subquery("published")
-_PUBLISHED_FROM_ARRAYS = (update(_ROWS).where(_ROWS.c.id == _PAIRS.c.row_id)
-                          .values(status="published", problems=NO_PROBLEMS,
-                                  record_id=_PAIRS.c.record))
+_PUBLISHED_FROM_PAIRS = (update(_ROWS).where(_ROWS.c.id == _PAIRS.c.row_id)
+                         .values(status="published", problems=NO_PROBLEMS,
+                                 record_id=_PAIRS.c.record))
 
 
 def status_counts(data_import: DataImport) -> dict[str, int]:
@@ -78,10 +80,9 @@ def mark_published(records: Sequence[tuple[int, int]], batch_id: int) -> None:
     if not records:
         return
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":  # two arrays, one statement
-        row_ids, record_ids = zip(*records, strict=True)
-        connection.execute(_PUBLISHED_FROM_ARRAYS.values(batch_id=batch_id),
-                           {"ids": list(row_ids), "records": list(record_ids)})
+    if connection.dialect.name == "postgresql":  # one statement
+        connection.execute(_PUBLISHED_FROM_PAIRS.values(batch_id=batch_id),
+                           {"pairs": orjson.dumps(records).decode()})
         return
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(_PUBLISHED_SQLITE.string, [
