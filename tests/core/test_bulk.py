@@ -456,7 +456,7 @@ def test_fewer_collections_holds_while_any_user_is_inside_and_then_restores():
     assert gc.get_threshold() == before
 
 
-def test_among_finds_values_and_tuples_and_sends_postgresql_one_json_array(
+def test_among_finds_values_and_tuples_and_sends_postgresql_one_array_per_column(
         app, exemplar, make_account):
     from sqlalchemy import func
 
@@ -485,5 +485,4 @@ def test_among_finds_values_and_tuples_and_sends_postgresql_one_json_array(
         if db.engine.dialect.name == "postgresql":  # one array, not 3,000 parameters
             statement = select(thing.id).where(among(func.lower(thing.name), many))
             compiled = statement.compile(db.engine)
-            assert "json_array_elements_text" in str(compiled)
-            assert len(compiled.construct_params()) == 1
+            assert "= ANY (" in str(compiled) and len(compiled.construct_params()) == 1
