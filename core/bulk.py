@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import gc
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -415,8 +416,13 @@ def _copy(driver, copy_from, values: Iterable[Sequence[Any]]) -> None:
 _PENDING_COPY = "onward_pending_copy"
 
 
-@functools.cache
 def _copier() -> ThreadPoolExecutor:
+    return _copier_of(os.getpid())
+
+
+@functools.cache
+def _copier_of(_pid: int) -> ThreadPoolExecutor:
+    # one per process: a forked child (an RQ job) cannot use its parent's threads
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="onward-copy")
 
 

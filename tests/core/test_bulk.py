@@ -407,6 +407,16 @@ def test_a_write_that_fails_without_waiting_raises_at_the_next_statement(app):
         assert _count(None) == 0
 
 
+def test_a_forked_process_copies_with_threads_of_its_own(monkeypatch):
+    from onward.core import bulk
+
+    parents = bulk._copier()
+    parents.submit(sum, [1]).result()  # its threads exist in this process only
+    monkeypatch.setattr(bulk.os, "getpid", lambda: -1)  # as in a child forked now
+    childs = bulk._copier()
+    assert childs is not parents and childs.submit(sum, [1, 2]).result(timeout=10) == 3
+
+
 def test_write_rows_stores_dates_and_times_as_text_an_insert_stores(app):
     from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Table
 
