@@ -244,6 +244,22 @@ def _things(exemplar, account, *names):
                        [{"name": name, "account_id": account} for name in names])
 
 
+def _saved_things(app, exemplar, account):
+    """Two things, committed; the events so far forgotten."""
+    with app.app_context():
+        ids = _things(exemplar, account, "one", "two")
+        db.session.commit()
+    exemplar.received_events.clear()
+    return ids
+
+
+def delete_many_in(app, model, ids, **options):
+    with app.app_context():
+        count = delete_many(model, ids, **options)
+        db.session.commit()
+        return count
+
+
 def test_delete_many_deletes_as_the_orm_deletes(app, exemplar, make_account, make_user):
     account, author = make_account(), make_user("admin")
     with app.app_context(), acting_as(db.session.get(User, author)):
@@ -266,19 +282,8 @@ def test_delete_many_deletes_as_the_orm_deletes(app, exemplar, make_account, mak
     assert delete_many_in(app, exemplar.ExemplarThing, []) == 0
 
 
-def delete_many_in(app, model, ids, **options):
-    with app.app_context():
-        count = delete_many(model, ids, **options)
-        db.session.commit()
-        return count
-
-
 def test_delete_many_announces_a_batch_once(app, exemplar, make_account):
-    account = make_account()
-    with app.app_context():
-        ids = _things(exemplar, account, "one", "two")
-        db.session.commit()
-    exemplar.received_events.clear()
+    ids = _saved_things(app, exemplar, make_account())
     assert delete_many_in(app, exemplar.ExemplarThing, ids, events="batch") == 2
     received = [(e.name, e.record_id, e.data) for e in exemplar.received_events]
     assert received == [("exemplar_thing.bulk_deleted", None, {"ids": ids})]
@@ -313,11 +318,7 @@ def test_a_model_the_orm_deletes_more_of_goes_through_the_orm(app, exemplar, mak
     from onward.core import bulk
 
     monkeypatch.setattr(bulk, "_bulk_deletable", lambda mapper: False)
-    account = make_account()
-    with app.app_context():
-        ids = _things(exemplar, account, "one", "two")
-        db.session.commit()
-    exemplar.received_events.clear()
+    ids = _saved_things(app, exemplar, make_account())
     assert delete_many_in(app, exemplar.ExemplarThing, ids, events="batch") == 2
     assert [e.name for e in exemplar.received_events] == ["exemplar_thing.bulk_deleted"]
     with app.app_context():
