@@ -75,7 +75,7 @@ def import_files(ctx, import_id: int, file_ids: list[int], publish: bool = False
             .order_by(ImportFile.id)).all()
         staged, refused = 0, {}
         for done, record in enumerate(files):
-            @now_and_then
+            @_now_and_then
             def progress(rows, done=done, record=record):
                 ctx.progress(90 * done / len(files),
                              f"{record.name}: {rows} rows staged and validated")
@@ -100,7 +100,7 @@ def import_files(ctx, import_id: int, file_ids: list[int], publish: bool = False
 REPORT_SECONDS = 1.0
 
 
-def now_and_then(report: Callable[..., None]) -> Callable[..., None]:
+def _now_and_then(report: Callable[..., None]) -> Callable[..., None]:
     """``report`` at most once every :data:`REPORT_SECONDS`; calls between are dropped.
 
     Each report commits. Between commits, PostgreSQL copies a chunk's staging rows in
