@@ -158,24 +158,30 @@ def _stamp(session, model: type, records: list[Any]) -> None:
                 record.__dict__["domain_id"] = domains[account_id]
 
 
+#: ids per statement of :func:`delete_many`: inside every database's limit of parameters
+DELETE_SLICE = 5000
+
+
 def delete_many(model: type, ids: Iterable[int], *,
                 events: Literal["each", "batch"] = "each") -> int:
     """Delete the ``model`` records with these ids, as an ORM flush would; returns how many.
 
-    The records are loaded in one query (in id order) and the model's ``delete`` rules run on each
-    (a refusal raises with ``index``, the refused record's position among those found,
-    and deletes nothing); one ``DELETE`` removes them, in a savepoint, with their audit and
-    event rows (``events="batch"``: one ``<table>.bulk_deleted`` event listing the ids).
-    Ids without a record are passed over. The deleted records leave the session.
+    The records are loaded (in id order, :data:`DELETE_SLICE` ids per query) and the
+    model's ``delete`` rules run on each (a refusal raises with ``index``, the refused
+    record's position among those found, and deletes nothing); ``DELETE`` statements
+    remove them, in a savepoint, with their audit and event rows (``events="batch"``: one
+    ``<table>.bulk_deleted`` event listing the ids). Ids without a record are passed over.
+    The deleted records leave the session.
 
     A model whose deletes the ORM does more for — relationships it cascades to or unlinks
     (one-to-many, many-to-many), inheritance, its own delete listeners — is deleted
-    through the ORM instead, in one flush.
+    through the ORM instead, in one flush (a refusal then carries no ``index``).
     """
-    mapper, session, ids = inspect(model), db.session, list(ids)
+    mapper, session, ids = inspect(model), db.session, sorted(set(ids))
     key = mapper.primary_key[0]
-    records = (session.scalars(select(model).where(among(key, ids)).order_by(key)).all()
-               if ids else [])
+    parts = [ids[start:start + DELETE_SLICE] for start in range(0, len(ids), DELETE_SLICE)]
+    records = [record for part in parts for record in session.scalars(
+        select(model).where(among(key, part)).order_by(key))]
     if not records:
         return 0
     if not _bulk_deletable(mapper):
@@ -187,7 +193,9 @@ def delete_many(model: type, ids: Iterable[int], *,
     with session.begin_nested():
         _check_rules(session, records, "delete")
         found = [getattr(record, mapper.get_property_by_column(key).key) for record in records]
-        session.execute(mapper.local_table.delete().where(among(key, found)))
+        for start in range(0, len(found), DELETE_SLICE):
+            session.execute(mapper.local_table.delete().where(
+                among(key, found[start:start + DELETE_SLICE])))
         log_changes(session, (("delete", records),), events=events)
     for record in records:
         session.expunge(record)

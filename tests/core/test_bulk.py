@@ -244,10 +244,10 @@ def _things(exemplar, account, *names):
                        [{"name": name, "account_id": account} for name in names])
 
 
-def _saved_things(app, exemplar, account):
-    """Two things, committed; the events so far forgotten."""
+def _saved_things(app, exemplar, account, *names):
+    """Things (two by default), committed; the events so far forgotten."""
     with app.app_context():
-        ids = _things(exemplar, account, "one", "two")
+        ids = _things(exemplar, account, *(names or ("one", "two")))
         db.session.commit()
     exemplar.received_events.clear()
     return ids
@@ -280,6 +280,19 @@ def test_delete_many_deletes_as_the_orm_deletes(app, exemplar, make_account, mak
     assert received == [("exemplar_thing.deleted", orm), ("exemplar_thing.deleted", one),
                         ("exemplar_thing.deleted", two)]
     assert delete_many_in(app, exemplar.ExemplarThing, []) == 0
+
+
+def test_delete_many_takes_more_ids_than_one_statement_holds(app, exemplar, make_account,
+                                                             monkeypatch):
+    from onward.core import bulk
+
+    monkeypatch.setattr(bulk, "DELETE_SLICE", 2)
+    ids = _saved_things(app, exemplar, make_account(), "one", "two", "three", "four", "five")
+    assert delete_many_in(app, exemplar.ExemplarThing, [*reversed(ids), ids[0]],
+                          events="batch") == 5
+    assert [e.data for e in exemplar.received_events] == [{"ids": ids}]
+    with app.app_context():
+        assert db.session.scalars(select(exemplar.ExemplarThing)).all() == []
 
 
 def test_delete_many_announces_a_batch_once(app, exemplar, make_account):
