@@ -1,6 +1,7 @@
 """Bulk inserts: ``insert_many`` writes what an ORM flush writes, in a few statements."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import String, cast, func, inspect, select
@@ -426,7 +427,8 @@ def test_a_forked_process_copies_with_threads_of_its_own(monkeypatch):
 
     parents = bulk._copier()
     parents.submit(sum, [1]).result()  # its threads exist in this process only
-    monkeypatch.setattr(bulk.os, "getpid", lambda: -1)  # as in a child forked now
+    # as in a child forked now (only bulk's view of the process: other threads keep theirs)
+    monkeypatch.setattr(bulk, "os", SimpleNamespace(getpid=lambda: -1))
     childs = bulk._copier()
     assert childs is not parents and childs.submit(sum, [1, 2]).result(timeout=10) == 3
 
