@@ -214,6 +214,9 @@ class ImportField:
     #: stored value -> label, for ``choice`` fields (a template cell offers the labels)
     choices: Mapping[str, str] = field(default_factory=dict)
     max_length: int | None = None
+    #: the smallest and largest number the column holds (``integer`` and ``decimal`` fields)
+    minimum: int | float | None = None
+    maximum: int | float | None = None
     #: for ``reference`` fields
     reference: ImportReference | None = None
     description: str = ""

@@ -549,8 +549,8 @@ def list_validators():
 def list_targets():
     """List the import targets.
 
-    Each with its importable fields (type, required, choices, max_length, reference)
-    and the natural key publishing upserts by.
+    Each with its importable fields (type, required, choices, max_length, minimum, maximum,
+    reference) and the natural key publishing upserts by.
     """
     require("read", DataImport)
     return schemas.ImportTargetSchema(many=True).dump(

@@ -200,6 +200,10 @@ class ImportTargetFieldSchema(ma.Schema):
     required = fields.Boolean()
     choices = fields.Dict(keys=fields.String(), values=fields.String())
     max_length = fields.Integer(allow_none=True)
+    minimum = fields.Raw(allow_none=True, metadata={
+        "type": "number", "description": "the smallest number the column holds"})
+    maximum = fields.Raw(allow_none=True, metadata={
+        "type": "number", "description": "the largest number the column holds"})
     reference = fields.Nested(ImportReferenceSchema, allow_none=True)
     description = fields.String()
 

@@ -60,13 +60,24 @@ def reference_text(item: ImportField) -> str:
     return f"the {reference.field.replace('_', ' ')} of {article} {noun} {where}"
 
 
+def _range_text(item: ImportField) -> str:
+    """The numbers a field takes, e.g. ``-32,768 to 32,767`` (empty when any)."""
+    low, high = item.minimum, item.maximum
+    if low is not None and high is not None:
+        return f"{low:,} to {high:,}"
+    if low is not None:
+        return f"at least {low:,}"
+    return "" if high is None else f"at most {high:,}"
+
+
 def describe(item: ImportField) -> dict[str, str]:
-    """One field as the instructions list it: type, required, length, choices, reference."""
+    """One field as the instructions list it: type, required, limits, choices, reference."""
     choices = (", ".join(item.choices.values()) if item.type == "choice"
                else " or ".join(BOOLEAN_LABELS) if item.type == "boolean" else "")
     return {"Column": item.title, "Type": TYPE_NAMES.get(item.type, item.type),
             "Required": "yes" if item.required else "no",
-            "Max length": str(item.max_length or ""), "Choices": choices,
+            "Max length": str(item.max_length or ""), "Range": _range_text(item),
+            "Choices": choices,
             "Names": reference_text(item), "Description": item.description}
 
 
@@ -104,10 +115,12 @@ def _check(item: ImportField, lists: _Lists) -> DataValidation | None:
                                allow_blank=True)
         check.error = f"Enter a {TYPE_NAMES[kind]}."
     elif kind in ("integer", "decimal"):
+        low = -1e15 if item.minimum is None else item.minimum
+        high = 1e15 if item.maximum is None else item.maximum
         check = DataValidation("whole" if kind == "integer" else "decimal",
-                               operator="between", formula1="-1E+15", formula2="1E+15",
+                               operator="between", formula1=repr(low), formula2=repr(high),
                                allow_blank=True)
-        check.error = f"Enter a {TYPE_NAMES[kind]}."
+        check.error = f"Enter a {TYPE_NAMES[kind]} from {low:,} to {high:,}."
     elif item.max_length and kind in ("string", "text", "email"):
         check = DataValidation("textLength", operator="lessThanOrEqual",
                                formula1=str(item.max_length), allow_blank=True)

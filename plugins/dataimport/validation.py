@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ Converter = Callable[[Any], tuple[Any, str | None]]
 TRUE = {"true", "yes", "y", "1", "x"}
 FALSE = {"false", "no", "n", "0", ""}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: a number written with commas between its thousands: ``2,500`` or ``-1,234,567.5``
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def _text(value: Any) -> str:
@@ -70,28 +73,61 @@ def _email(max_length: int | None) -> Converter:
     return convert
 
 
-def _integer(value):
-    if isinstance(value, bool):
-        return value, f"{value} is not a whole number"
-    if isinstance(value, int):
-        return value, None
-    if isinstance(value, float) and value.is_integer():
-        return int(value), None
-    try:
-        return int(_text(value).replace(",", "").strip()), None
-    except ValueError:
-        return value, f"{value!r} is not a whole number"
+def _number_text(value: Any) -> str:
+    """A number's text without spaces and thousands' commas (``1,5`` is left as it is)."""
+    text = _text(value).strip()
+    return text.replace(",", "") if THOUSANDS.fullmatch(text) else text
 
 
-def _decimal(value):
-    if isinstance(value, bool):
-        return value, f"{value} is not a number"
-    if isinstance(value, int | float):
-        return value, None
-    try:
-        return float(Decimal(_text(value).replace(",", "").strip())), None
-    except InvalidOperation:
-        return value, f"{value!r} is not a number"
+def _in_range(minimum: float | None, maximum: float | None) -> Callable[[Any], str | None]:
+    """The problem of a number outside [minimum, maximum] (the column's range), else None."""
+    def problem(number):
+        if maximum is not None and number > maximum:
+            return f"{number:,} is too large: at most {maximum:,} fits"
+        if minimum is not None and number < minimum:
+            return f"{number:,} is too small: at least {minimum:,} fits"
+        return None
+    return problem
+
+
+def _integer(minimum: int | None, maximum: int | None) -> Converter:
+    out_of_range = _in_range(minimum, maximum)
+
+    def convert(value):
+        if isinstance(value, bool):
+            return value, f"{value} is not a whole number"
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        else:
+            try:
+                number = int(_number_text(value))
+            except ValueError:
+                return value, f"{value!r} is not a whole number"
+        problem = out_of_range(number)
+        return (value, problem) if problem else (number, None)
+    return convert
+
+
+def _decimal(minimum: float | None, maximum: float | None) -> Converter:
+    out_of_range = _in_range(minimum, maximum)
+
+    def convert(value):
+        if isinstance(value, bool):
+            return value, f"{value} is not a number"
+        if isinstance(value, int | float):
+            number = value
+        else:
+            try:
+                number = float(Decimal(_number_text(value)))
+            except (InvalidOperation, ValueError):  # ValueError: a signalling NaN
+                return value, f"{value!r} is not a number"
+        if not math.isfinite(number):  # NaN, Infinity, 1E999
+            return value, f"{value!r} is not a number"
+        problem = out_of_range(number)
+        return (value, problem) if problem else (number, None)
+    return convert
 
 
 def _boolean(value):
@@ -152,9 +188,9 @@ def base_converter(item: ImportField, options: dict[str, Any] | None = None) -> 
     if kind == "email":
         return _email(item.max_length)
     if kind == "integer":
-        return _integer
+        return _integer(item.minimum, item.maximum)
     if kind == "decimal":
-        return _decimal
+        return _decimal(item.minimum, item.maximum)
     if kind == "boolean":
         return _boolean
     if kind in ("date", "datetime"):
@@ -216,9 +252,7 @@ def plan_for(data_import: DataImport) -> Plan:
             continue
         plan.required = plan.required or rule.mandatory
         if rule.kind in _FIELD_RULE_TYPES:
-            typed = ImportField(plan.field.name, _FIELD_RULE_TYPES[rule.kind],
-                                max_length=plan.field.max_length)
-            plan.convert = base_converter(typed, rule.options)
+            plan.convert = base_converter(_ruled(plan.field, rule.kind), rule.options)
         elif rule.kind == "choice":
             listed = rule.options.get("choices")
             plan.convert = _choice({c: c for c in listed} if listed
@@ -230,6 +264,14 @@ def plan_for(data_import: DataImport) -> Plan:
             func, options = validators[rule.kind].func, dict(rule.options)
             plan.extra.append(lambda value, f=func, o=options: f(value, o))
     return Plan(target, list(plans.values()), records)
+
+
+def _ruled(item: ImportField, kind: str) -> ImportField:
+    """``item`` as a field rule of ``kind`` types it (a number rule keeps whole numbers whole)."""
+    typed = ("integer" if kind == "number" and item.type == "integer"
+             else _FIELD_RULE_TYPES[kind])
+    return ImportField(item.name, typed, max_length=item.max_length, minimum=item.minimum,
+                       maximum=item.maximum)
 
 
 def _model_of(table: str) -> type:

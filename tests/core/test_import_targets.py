@@ -4,7 +4,18 @@ import datetime as dt
 
 import pytest
 from exemplar_plugin import ExemplarThing
-from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onward import (
@@ -32,6 +43,11 @@ class ImportedGadget(db.Model):
     bought: Mapped[dt.date | None] = mapped_column(Date)
     size: Mapped[str] = mapped_column(String(1), default="m")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    stock: Mapped[int | None] = mapped_column(Integer)
+    shelf: Mapped[int | None] = mapped_column(SmallInteger)
+    serial: Mapped[int | None] = mapped_column(BigInteger)
+    weight: Mapped[float | None] = mapped_column(Float)
+    ratio: Mapped[float | None] = mapped_column(Numeric)
 
 
 def test_fields_take_type_length_and_required_from_the_columns():
@@ -48,6 +64,15 @@ def test_fields_take_type_length_and_required_from_the_columns():
     assert fields["size"].choices == {"s": "Small", "m": "Medium"}
     assert fields["owner_id"].reference is owner and fields["owner_id"].title == "Owner"
     assert fields["bought"].title == "Purchase date"
+
+
+def test_numbers_take_the_range_their_column_holds_on_every_database():
+    fields = {f.name: (f.minimum, f.maximum) for f in describe_fields(
+        ImportedGadget, "price", "stock", "shelf", "serial", "weight", "ratio", "name")}
+    assert fields == {"price": (-99_999_999.99, 99_999_999.99),  # Numeric(10, 2)
+                      "stock": (-2**31, 2**31 - 1), "shelf": (-2**15, 2**15 - 1),
+                      "serial": (-2**63, 2**63 - 1), "weight": (None, None),
+                      "ratio": (None, None), "name": (None, None)}
 
 
 def test_required_and_types_can_be_overridden():

@@ -67,6 +67,10 @@ def test_targets_describe_fields_and_natural_keys(client, agent):
     assert items["location_id"]["reference"] == {"table": "onboarding_location",
                                                  "field": "name"}
     assert items["state"]["type"] == "choice" and "in_use" in items["state"]["choices"]
+    quantity = next(item for item in targets["sold_products"]["fields"]
+                    if item["name"] == "quantity")
+    assert (quantity["minimum"], quantity["maximum"]) == (-2**31, 2**31 - 1)
+    assert (name["minimum"], name["maximum"]) == (None, None)
 
 
 def test_validators_list_field_kinds_and_record_validators(client, agent):

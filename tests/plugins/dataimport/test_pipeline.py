@@ -278,6 +278,31 @@ def test_a_date_rule_with_a_format_reads_text_dates(app, task_id, run, tmp_path)
             dt.date(2031, 1, 2), dt.date(2031, 1, 3)]
 
 
+def test_a_number_its_column_cannot_hold_is_a_problem_never_a_database_failure(
+        app, task_id, run, tmp_path):
+    from onward.plugins.onboarding.customer_services import create_product
+
+    with app.app_context(), acting_as(SYSTEM):
+        create_product({"name": "Router X1", "domain_id": 1})
+        # a number rule on a whole-number field keeps it whole, and keeps the column's range
+        db.session.add(ValidationRule(target="sold_products", kind="number", field="quantity",
+                                      domain_id=1))
+        db.session.commit()
+    path = openpyxl_workbook(tmp_path / "sold.xlsx", {"Sold": [
+        ["Name", "Product", "Quantity"], ["Routers", "Router X1", "2,500"],
+        ["Switches", "Router X1", 3e9], ["Hubs", "Router X1", 2.5],
+        ["Cables", "Router X1", "1,5"]]})
+    run(upload, path, target="sold_products")
+    assert {number: problems for number, (_, problems, _) in rows_of(app, task_id).items()} == {
+        2: [], 3: ["Quantity: 3,000,000,000 is too large: at most 2,147,483,647 fits."],
+        4: ["Quantity: 2.5 is not a whole number."],
+        5: ["Quantity: '1,5' is not a whole number."]}
+    assert run(lambda di: (lambda b: (b.inserted, b.failed))(publish.publish(di)),
+               target="sold_products") == (1, 0)
+    with app.app_context():
+        assert db.session.scalars(select(OnboardingSoldProduct.quantity)).all() == [2500]
+
+
 def test_an_error_cell_is_a_problem_in_its_column_never_a_blank(app, task_id, run, tmp_path):
     sheet = sheet_xml([["Name", "City", "Country"], ["HQ", err("#N/A"), "US"],
                        ["Depot", formula("A2"), "US"]])

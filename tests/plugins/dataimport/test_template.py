@@ -110,8 +110,24 @@ def test_date_columns_get_a_date_format_and_a_date_check(app, target):
         [check] = checks_by_column(sheet)[letter]
         assert check.type == "date"
         assert [r.coord for r in check.sqref.ranges] == [f"{letter}2:{letter}1048576"]
-    value = checks_by_column(sheet)["E"][0]  # Value, a number
-    assert value.type == "decimal"
+    value = checks_by_column(sheet)["E"][0]  # Value, a Numeric(14, 2)
+    assert (value.type, value.operator) == ("decimal", "between")
+    assert (float(value.formula1), float(value.formula2)) == (-999999999999.99, 999999999999.99)
+    assert value.error == "Enter a number from -999,999,999,999.99 to 999,999,999,999.99."
+
+
+def test_whole_number_columns_get_their_columns_range(app, target):
+    described = target("sold_products")
+    sheet = load(template_workbook(described)).worksheets[0]
+    letter = "ABCDEFGHIJ"[[item.name for item in described.fields].index("quantity")]
+    [check] = checks_by_column(sheet)[letter]
+    assert (check.type, check.formula1, check.formula2) == ("whole", "-2147483648",
+                                                           "2147483647")
+    instructions = [[cell.value for cell in row] for row in
+                    load(template_workbook(described))["Instructions"].iter_rows()]
+    header = next(row for row in instructions if row[0] == "Column")
+    quantity = next(row for row in instructions if row[0] == "Quantity")
+    assert quantity[header.index("Range")] == "-2,147,483,648 to 2,147,483,647"
 
 
 def test_the_instructions_list_every_column(app, target):
@@ -128,6 +144,7 @@ def test_the_instructions_list_every_column(app, target):
     assert listed["Serial number"]["Required"] == "no"
     assert listed["State"]["Choices"] == ", ".join(described.field("state").choices.values())
     assert listed["Install date"]["Type"] == "date (yyyy-mm-dd)"
+    assert listed["Name"]["Range"] is None  # an empty cell
 
 
 def test_reference_text_names_the_field_and_article(app, target):
