@@ -163,7 +163,11 @@ def _moment(kind: str, date_format: str) -> Converter:
                 moment = dt.datetime.fromisoformat(text)
             except ValueError:
                 return value, f"{value!r} is not a {kind} like {example}"
-        return (moment.date() if kind == "date" else moment), None
+        if kind == "date":
+            return moment.date(), None
+        if moment.tzinfo is not None:  # "…Z", "…+02:00": the same moment in UTC
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+        return moment, None
     return convert
 
 

@@ -35,6 +35,9 @@ def convert(kind, value, options=None, **described):
     ("date", {}, "2031-05-30", dt.date(2031, 5, 30)),
     ("datetime", {}, dt.date(2031, 5, 30), dt.datetime(2031, 5, 30)),
     ("datetime", {}, "2031-05-30 09:15", dt.datetime(2031, 5, 30, 9, 15)),
+    ("datetime", {}, "2031-05-30T09:15:00+02:00", dt.datetime(2031, 5, 30, 7, 15)),  # in UTC
+    ("datetime", {}, "2031-05-30T09:15Z", dt.datetime(2031, 5, 30, 9, 15)),
+    ("date", {}, "2031-05-30T23:15-05:00", dt.date(2031, 5, 30)),  # the day as written
     ("choice", {"choices": COLOURS}, "dark blue", "dark_blue"),
     ("choice", {"choices": COLOURS}, " RED ", "red"),
 ])
