@@ -27,6 +27,7 @@ from sqlalchemy import select
 from onward import ImportField, ImportTarget, db, require
 from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.models import DataImport, StagingRow
+from onward.plugins.dataimport.reader.cells import CONTROL_CHARACTERS
 from onward.plugins.dataimport.templates import (
     AUTHOR,
     HEADER_FILL,
@@ -91,7 +92,12 @@ def csv_text(rows: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> str:
 
 
 def set_cell(cell, value: Any) -> None:
-    """Put ``value`` in an openpyxl cell as a value, never as a formula."""
+    """Put ``value`` in an openpyxl cell as a value, never as a formula.
+
+    Control characters no workbook holds show as ``�``.
+    """
+    if isinstance(value, str):
+        value = CONTROL_CHARACTERS.sub("\ufffd", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # openpyxl would store text beginning with "=" as a formula

@@ -114,12 +114,15 @@ def file_path(record: ImportFile) -> Path:
 
 
 def natural_key(values: dict[str, Any], fields: tuple[str, ...]) -> str:
-    """The natural key's values as one text (case and spaces ignored), for SQL checks."""
+    """The natural key's values as one text (case and spaces ignored), for SQL checks.
+
+    A NUL (which PostgreSQL's text cannot hold) is left out: such a row needs attention.
+    """
     parts = []
     for name in fields:
         value = values.get(name)
         parts.append("" if value is None else " ".join(str(value).split()).casefold())
-    return "\x1f".join(parts)[:KEY_LENGTH]
+    return "\x1f".join(parts).replace("\x00", "")[:KEY_LENGTH]
 
 
 def _column_problems(matching: Matching) -> str:

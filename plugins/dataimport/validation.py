@@ -37,7 +37,7 @@ from onward import (
 from onward.plugins.dataimport import rowstatus
 from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
-from onward.plugins.dataimport.reader.cells import CellError, json_safe
+from onward.plugins.dataimport.reader.cells import CONTROL_CHARACTERS, CellError, json_safe
 
 #: a converter takes a cell's value and gives (the value to publish, a problem or None)
 Converter = Callable[[Any], tuple[Any, str | None]]
@@ -58,6 +58,9 @@ def _string(max_length: int | None) -> Converter:
         text = _text(value)
         if max_length and len(text) > max_length:
             return text, f"is {len(text)} characters long; at most {max_length} fit"
+        if not text.isprintable() and (control := CONTROL_CHARACTERS.search(text)):
+            return text, (f"holds the control character U+{ord(control[0]):04X}, which "
+                          "cannot be stored: type the text again")
         return text, None
     return convert
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
 __all__ = [
+    "CONTROL_CHARACTERS",
     "CellError",
     "CellValue",
     "column_index",
@@ -57,6 +58,10 @@ CellValue: TypeAlias = (
 )
 """One cell as the reader gives it. ``None`` is a blank cell; numbers with no fraction are ints."""
 
+
+#: control characters no workbook holds (Excel writes them as ``_x000B_``) and, NUL,
+#: PostgreSQL's text cannot store; tab, line feed and carriage return are text
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 #: cell values JSON holds as they are (checked by exact type first: every cell comes here)
 _PLAIN = frozenset({bool, int, float, str, type(None)})

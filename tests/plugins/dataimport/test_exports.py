@@ -15,7 +15,7 @@ from onward.plugins.dataimport.models import ImportFile, StagingRow
 from onward.plugins.onboarding.cases import create_task
 from onward.plugins.onboarding.models import CaseTask
 
-from .workbooks import openpyxl_workbook
+from .workbooks import openpyxl_workbook, raw_workbook, sheet_xml
 
 HEADER = ["Name", "Street", "City", "Country", "Latitude"]
 TITLES = ["Name", "Street", "City", "State", "Zip", "Country", "Latitude", "Longitude"]
@@ -123,6 +123,29 @@ def test_formula_like_text_is_exported_as_text_with_a_quote_prefix(app, run, att
     with workbook.read(path) as table:  # the reader sees the text, not a formula
         cities = [row.values[3] for row in table.rows()]
     assert cities[2] == "=HYPERLINK(\"http://evil.example\",\"Reno\")"
+
+
+def test_control_characters_are_a_problem_stored_as_read_and_exported_visibly(app, run,
+                                                                              tmp_path):
+    # Excel writes characters XML cannot hold as _xHHHH_: a NUL, and a vertical tab (a line
+    # break pasted from Word); PostgreSQL stores no NUL in text, no workbook holds either
+    sheet = sheet_xml([HEADER, ["HQ_x0000_", "1 Main St_x000B_Suite 2", "Reno", "US", 1],
+                       ["Depot", "2 Side St_x000D__x000A_Floor 3", "Reno", "US", 2]])
+    run(upload, raw_workbook(tmp_path / "control.xlsx", [("Locations", sheet)]))
+    rows = rows_of(app)
+    assert rows["HQ\x00"][1:] == ("needs_attention", {
+        "name": "HQ\x00", "street": "1 Main St\x0bSuite 2", "city": "Reno", "country": "US",
+        "latitude": 1})  # nothing lost
+    assert rows["Depot"][1] == "ready"  # line breaks are text
+    with app.app_context():
+        problems = db.session.get(StagingRow, rows["HQ\x00"][0]).problems
+    assert [p["message"] for p in problems] == [
+        "Name: holds the control character U+0000, which cannot be stored: type the text "
+        "again.",
+        "Street: holds the control character U+000B, which cannot be stored: type the text "
+        "again."]
+    exported = errors_book(run).worksheets[0]
+    assert [cell.value for cell in exported[2]][1:3] == ["HQ\ufffd", "1 Main St\ufffdSuite 2"]
 
 
 @pytest.mark.parametrize("text", ["=1+2", "+1 555 0100", "-2", "@SUM(A1)", "\t=1", "\r=1"])
