@@ -70,6 +70,7 @@ from typing import Literal, NamedTuple, Self
 
 import openpyxl
 import python_calamine
+from openpyxl.utils.escape import unescape
 
 from .cells import CellError, CellValue, column_letter, excel_serial_to_date
 from .sheetscan import CellRange, SheetScan, declared_rows, is_utf8, scan_sheet
@@ -516,7 +517,19 @@ def _openpyxl_rows(
     worksheet = workbook[sheet.name]
     # The declared dimension may be too small (rows would be lost) or far too large.
     worksheet.reset_dimensions()
-    return enumerate(worksheet.iter_rows(min_row=1, min_col=1, values_only=True), 1)
+    rows = worksheet.iter_rows(min_row=1, min_col=1, values_only=True)
+    return enumerate(map(_unescaped, rows), 1)
+
+
+def _unescaped(values: Sequence[object]) -> Sequence[object]:
+    """A row of openpyxl's with Excel's character escapes (``_x000B_``) decoded.
+
+    python-calamine decodes them; openpyxl leaves them as written (and, in shared strings,
+    drops the ``x005F_`` that keeps a literal ``_x0041_`` from being decoded).
+    """
+    if not any(v.__class__ is str and "_x" in v for v in values):
+        return values
+    return [unescape(v) if v.__class__ is str and "_x" in v else v for v in values]
 
 
 # --- values ------------------------------------------------------------------------------

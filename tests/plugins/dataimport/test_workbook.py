@@ -292,6 +292,19 @@ def test_reads_the_header_and_the_rows_with_their_excel_numbers(contacts, engine
         ]
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("shared", [False, True])
+def test_characters_excel_escapes_read_the_same_in_both_engines(tmp_path, engine, shared):
+    strings = Strings() if shared else None
+    sheet = sheet_xml([["Name", "Street"], ["HQ", "1 Main St_x000B_Suite 2"],
+                       ["Depot", "9 Dock Rd_x000D__x000A_Gate 3"], ["Store", "_x_ marks"]],
+                      strings=strings)
+    path = raw_workbook(tmp_path / "escaped.xlsx", [("Data", sheet)], strings=strings)
+    with read(path, max_bytes=MB, engine=engine) as table:
+        assert [row.values[1] for row in table.rows()] == [
+            "1 Main St\x0bSuite 2", "9 Dock Rd\r\nGate 3", "_x_ marks"]
+
+
 def test_rows_come_in_chunks_and_once(tmp_path):
     rows = [["n", "square"]] + [[i, i * i] for i in range(1, 8)]
     path = openpyxl_workbook(tmp_path / "c.xlsx", {"S": rows})
