@@ -44,7 +44,7 @@ from onward.plugins.dataimport.validation import (
 )
 from onward.plugins.onboarding.models import CaseTask
 
-#: a natural key longer than this is cut (it only finds duplicates)
+#: the longest natural key staging keeps whole (it only finds duplicates)
 KEY_LENGTH = 255
 
 
@@ -116,13 +116,19 @@ def file_path(record: ImportFile) -> Path:
 def natural_key(values: dict[str, Any], fields: tuple[str, ...]) -> str:
     """The natural key's values as one text (case and spaces ignored), for SQL checks.
 
-    A NUL (which PostgreSQL's text cannot hold) is left out: such a row needs attention.
+    A key longer than the column keeps its start and a digest of the whole, so two keys
+    that differ only at the end stay apart. A NUL (which PostgreSQL's text cannot hold) is
+    left out: such a row needs attention anyway.
     """
     parts = []
     for name in fields:
         value = values.get(name)
         parts.append("" if value is None else " ".join(str(value).split()).casefold())
-    return "\x1f".join(parts).replace("\x00", "")[:KEY_LENGTH]
+    key = "\x1f".join(parts).replace("\x00", "")
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{key[:KEY_LENGTH - len(digest) - 1]}#{digest}"
 
 
 def _column_problems(matching: Matching) -> str:

@@ -100,6 +100,15 @@ def test_staging_finds_a_key_staged_before_in_an_earlier_chunk_or_file(app, task
     assert statuses_in_staging_order(app) == expected
 
 
+def test_a_long_natural_key_keeps_keys_that_differ_only_at_the_end_apart():
+    start = "Long name " * 40
+    first, second = (staging.natural_key({"name": start + end}, ("name",)) for end in "AB")
+    assert len(first) == len(second) == staging.KEY_LENGTH and first != second
+    assert staging.natural_key({"name": f"  {start.upper()}A"}, ("name",)) == first
+    assert staging.natural_key({"name": " HQ\x00 "}, ("name",)) == "hq"
+    assert staging.natural_key({"a": "x", "b": None}, ("a", "b")) == "x\x1f"
+
+
 def test_the_duplicate_lookup_of_a_chunk_uses_the_import_key_index(app, task_id, run):
     # with the (import_id, status, id) index SQLite scanned all the import's rows per chunk
     def plan(data_import):
