@@ -447,23 +447,24 @@ def log_changes(session: Session, batches, *,
             "domain_id": getattr(actor, "domain_id", None)}
     audit, logged = [], []
     for kind, records in batches:
+        batched = []  # the records one batch event announces
         for obj in records:
             audited = isinstance(obj, AuditedMixin)
-            announced = events == "each" and obj.__events__
-            if not (audited or announced):
+            announced = obj.__events__ and events == "each"
+            if not (audited or obj.__events__):
                 continue
-            # a creation's audit row holds no values: only events need them
-            changes = column_changes(obj, kind) if announced or kind != "create" else {}
+            # a creation's audit row holds no values: only its own event needs them
+            needed = announced or (kind != "create" and (audited or kind == "update"))
+            changes = column_changes(obj, kind) if needed else {}
             if kind == "update" and not changes:
                 continue
             if audited:
                 audit.extend(_audit_rows(obj, kind, changes, base))
             if announced:
                 logged.append(event_row(obj, kind, changes, base))
-        if events == "batch":
-            changed = [obj for obj in records if kind != "update" or column_changes(obj, kind)]
-            logged.extend(batch_event_row(group, kind, base)
-                          for group in _by_model(changed) if group[0].__events__)
+            elif obj.__events__:
+                batched.append(obj)
+        logged.extend(batch_event_row(group, kind, base) for group in _by_model(batched))
     connection = session.connection()
     write_rows(connection, AuditEntry.__table__, audit)
     if logged:
