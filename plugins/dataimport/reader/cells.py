@@ -59,8 +59,8 @@ CellValue: TypeAlias = (
 """One cell as the reader gives it. ``None`` is a blank cell; numbers with no fraction are ints."""
 
 
-#: control characters no workbook holds (Excel writes them as ``_x000B_``) and, NUL,
-#: PostgreSQL's text cannot store; tab, line feed and carriage return are text
+#: control characters no workbook can hold (Excel writes them escaped, as ``_x000B_``);
+#: PostgreSQL's text cannot hold NUL either. Tab, line feed and carriage return are text.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 #: cell values JSON holds as they are (checked by exact type first: every cell comes here)
