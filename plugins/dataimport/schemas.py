@@ -1,5 +1,6 @@
 """How imports, their files, staging rows, batches and validation rules look in the JSON API."""
 
+import math
 from functools import cache
 
 import marshmallow as ma
@@ -11,6 +12,8 @@ from onward.plugins.dataimport.models import IMPORT_STATES, ROW_STATUSES
 _CELL_TYPES = (str, int, float, bool, type(None))
 #: the most characters an Excel cell holds
 CELL_CHARACTERS = 32_767
+#: whole numbers in cells stay below this either way (staging keeps 64-bit integers)
+CELL_INTEGER = 2**63
 
 
 class DataImportSchema(ma.Schema):
@@ -129,21 +132,31 @@ class StagingRowSchema(ma.Schema):
                                metadata={"description": "the record it was published to"})
 
 
-def _cells(values: dict) -> None:
-    for name, value in values.items():
-        if not isinstance(value, _CELL_TYPES):
-            raise ma.ValidationError({name: ["A cell holds a text, a number, true/false or "
-                                             "null."]})
-        if isinstance(value, str) and len(value) > CELL_CHARACTERS:
-            raise ma.ValidationError({name: [f"A cell holds at most {CELL_CHARACTERS} "
-                                             "characters."]})
+def _cell_problem(value: object) -> str | None:
+    """What keeps ``value`` out of a cell, if anything."""
+    if not isinstance(value, _CELL_TYPES):
+        return "A cell holds a text, a number, true/false or null."
+    if isinstance(value, str) and len(value) > CELL_CHARACTERS:
+        return f"A cell holds at most {CELL_CHARACTERS} characters."
+    if isinstance(value, int) and not -CELL_INTEGER < value < CELL_INTEGER:
+        return f"A whole number in a cell is at most {CELL_INTEGER - 1:,} either way."
+    if isinstance(value, float) and not math.isfinite(value):
+        return "A number in a cell is finite (not NaN or Infinity)."
+    return None
 
 
 class StagingRowUpdateSchema(ma.Schema):
     """New values for cells of a row: ``{"values": {field: value}}``."""
 
     values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
-                         required=True, validate=_cells)
+                         required=True)
+
+    @ma.validates_schema
+    def _cells(self, data: dict, **_kwargs) -> None:
+        problems = {name: [problem] for name, value in data.get("values", {}).items()
+                    if (problem := _cell_problem(value))}
+        if problems:
+            raise ma.ValidationError({"values": problems})
 
 
 class ValidationRuleSchema(ma.Schema):
