@@ -11,6 +11,7 @@ reference to a table and field that exist).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import sqlalchemy as sa
@@ -127,13 +128,39 @@ def _check_reference(options: dict[str, Any]) -> None:
                                   f"of: {', '.join(tables[table])}.")
 
 
+#: the whole numbers JSON columns store (64 bits)
+_LARGEST_INTEGER = 2**63 - 1
+
+
+def _storable(value: Any) -> bool:
+    """Whether ``value`` is JSON the database stores as given (no NaN, 64-bit integers)."""
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(map(_storable, value))
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int):
+        return -_LARGEST_INTEGER <= value <= _LARGEST_INTEGER
+    return value is None or isinstance(value, str)
+
+
 def _check_options(rule: ValidationRule) -> None:
-    """The options of a built-in field kind; a plugin's validator checks its own."""
+    """Options a built-in field kind takes, checked in full; any rule's storable as JSON.
+
+    A plugin's validator checks its own.
+    """
     options = rule.options or {}
     if not isinstance(options, dict):
         raise _invalid("options", "Options are an object of option names and values.")
-    if rule.level != "field" or rule.kind not in KIND_OPTIONS:
-        return
+    if rule.level == "field" and rule.kind in KIND_OPTIONS:
+        _check_kind_options(rule, options)
+    if not _storable(options):
+        raise _invalid("options", "Options hold texts, true/false, finite numbers and whole "
+                                  "numbers of at most 64 bits, in lists and objects.")
+
+
+def _check_kind_options(rule: ValidationRule, options: dict[str, Any]) -> None:
     unknown = sorted(set(options) - KIND_OPTIONS[rule.kind])
     if unknown:
         allowed = ", ".join(sorted(KIND_OPTIONS[rule.kind])) or "none"
@@ -143,8 +170,9 @@ def _check_options(rule: ValidationRule) -> None:
         _check_format(rule.kind, options)
     elif rule.kind == "max_length":
         size = options.get("max_length")
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise _invalid("options", "max_length must be a whole number of 1 or more.")
+        if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 32_767:
+            raise _invalid("options", "max_length must be a whole number from 1 to 32767 "
+                                      "(the most an Excel cell holds).")
     elif rule.kind == "reference":
         _check_reference(options)
     elif rule.kind == "choice":
