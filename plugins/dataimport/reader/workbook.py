@@ -538,7 +538,12 @@ _MAX_EXACT_FLOAT = 2.0**53
 
 
 def _normalise(values: Sequence[object]) -> list:
-    """Both engines' values in one vocabulary: blanks None, whole numbers int, midnight date."""
+    """Both engines' values in one vocabulary: blanks None, whole numbers int, midnight date.
+
+    Numbers are what Excel holds, doubles: a whole number beyond 2**53 (which openpyxl
+    reads as an int from the digits some writers put in the file) is a float, as
+    python-calamine reads it.
+    """
     out = []
     append = out.append
     for v in values:
@@ -547,6 +552,8 @@ def _normalise(values: Sequence[object]) -> list:
             append(v or None)
         elif kind is float:
             append(int(v) if v.is_integer() and -_MAX_EXACT_FLOAT < v < _MAX_EXACT_FLOAT else v)
+        elif kind is int and not -_MAX_EXACT_FLOAT < v < _MAX_EXACT_FLOAT:
+            append(float(v))
         elif kind is dt.datetime and not (v.hour or v.minute or v.second or v.microsecond):
             append(v.date())
         else:

@@ -293,6 +293,17 @@ def test_reads_the_header_and_the_rows_with_their_excel_numbers(contacts, engine
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_numbers_are_doubles_in_both_engines(tmp_path, engine):
+    # openpyxl writes an int's digits, which its reader gives back as an int
+    path = openpyxl_workbook(tmp_path / "big.xlsx", {"Data": [
+        ["Big", "Past", "Last"], [10**30, 2**53 + 1, 2**53 - 1]]})
+    with read(path, max_bytes=MB, engine=engine) as table:
+        [row] = list(table.rows())
+    assert row.values == (1e30, 9007199254740992.0, 9007199254740991)
+    assert [type(value) for value in row.values] == [float, float, int]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("shared", [False, True])
 def test_characters_excel_escapes_read_the_same_in_both_engines(tmp_path, engine, shared):
     strings = Strings() if shared else None
