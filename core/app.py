@@ -11,13 +11,14 @@ import flask_smorest
 import pluggy
 from flask import Blueprint, Flask, current_app
 from sqlalchemy.orm import Mapper
+from werkzeug.routing import IntegerConverter
 
 from onward.core import auth, events, jobs, migrate  # noqa: F401 -- their tables join the metadata
 from onward.core.access import write_security_events
 from onward.core.api import init_api
 from onward.core.bulk import watch_background_copies
 from onward.core.config import disabled_plugins, instance_path, load_config
-from onward.core.db import JSON_CODEC, configure_sqlite, db
+from onward.core.db import JSON_CODEC, LARGEST_INTEGER, configure_sqlite, db
 from onward.core.errors import StartupError
 from onward.core.events import dispatch_after_context
 from onward.core.jobs import check_schedules
@@ -39,6 +40,14 @@ class OnwardState:
     job_backend: Any = None
 
 
+class StoredIntegerConverter(IntegerConverter):
+    """``<int:…>`` in routes: a number an id column can hold; a larger one is not found."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", LARGEST_INTEGER)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(
     config: Mapping[str, Any] | None = None, *, extra_plugins: Iterable[object] = ()
 ) -> Flask:
@@ -55,6 +64,7 @@ def create_app(
         "onward", instance_path=instance_path(config), instance_relative_config=True,
         static_folder=None,
     )
+    app.url_map.converters["int"] = StoredIntegerConverter
     os.makedirs(app.instance_path, exist_ok=True)
     load_config(app, config)
 

@@ -71,6 +71,9 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+#: the largest whole number an integer column holds on every database (64 bits)
+LARGEST_INTEGER = 2**63 - 1
+
 
 def dump_json(value: Any) -> str:
     """The text of a JSON column's value, by orjson (several times faster than ``json``).

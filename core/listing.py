@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
-from onward.core.db import db
+from onward.core.db import LARGEST_INTEGER, db
 from onward.core.errors import ValidationFailed
 
 RESERVED = frozenset({"q", "sort", "page", "page_size"})
@@ -62,6 +62,10 @@ class Page:
                 "pages": self.pages}
 
 
+#: the highest page a list serves (its offset fits every database's integers)
+LAST_PAGE = 2**31 - 1
+
+
 def _positive(args: Mapping[str, str], name: str, default: int) -> int:
     raw = args.get(name)
     if raw in (None, ""):
@@ -70,8 +74,8 @@ def _positive(args: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         value = 0
-    if value < 1:
-        message = "Must be a whole number of 1 or more."
+    if not 1 <= value <= LAST_PAGE:
+        message = f"Must be a whole number from 1 to {LAST_PAGE}."
         raise ValidationFailed(f"Invalid {name} {raw!r}. {message}", fields={name: [message]})
     return value
 
@@ -116,10 +120,13 @@ def _filter_value(column: Any, raw: str) -> Any:
         return raw.lower() in {"1", "true", "yes", "on"}
     if python_type is int:
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
-            message = "Must be a whole number."
-            raise ValidationFailed(f"Invalid filter value {raw!r}. {message}") from None
+            value = None
+        if value is None or abs(value) > LARGEST_INTEGER:
+            message = "Must be a whole number of at most 64 bits."
+            raise ValidationFailed(f"Invalid filter value {raw!r}. {message}")
+        return value
     return raw
 
 

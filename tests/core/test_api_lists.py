@@ -79,3 +79,9 @@ def test_list_argument_errors(client, admin):
     assert_invalid(client.get("/api/v1/accounts?page=0", headers=admin), "page", "Invalid page")
     assert_invalid(client.get("/api/v1/accounts?page_size=many", headers=admin),
                    "page_size", "Invalid page_size")
+    assert_invalid(client.get(f"/api/v1/accounts?page={10**23}", headers=admin), "page",
+                   "Invalid page")  # no offset beyond the database's integers
+    huge_id = client.get(f"/api/v1/accounts?domain_id={10**23}", headers=admin)
+    assert huge_id.status_code == 422
+    assert "at most 64 bits" in huge_id.json["error"]["message"]
+    assert client.get(f"/api/v1/accounts/{10**23}", headers=admin).status_code == 404
