@@ -17,7 +17,7 @@ from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import Select, false, func, or_, select, true
 
 from onward.core.actor import current_actor
-from onward.core.db import db
+from onward.core.db import LARGEST_INTEGER, db
 from onward.core.errors import AccessDenied, NotFound, Unauthenticated
 from onward.core.models import AuditEntry, Domain, Role, RoleRight
 from onward.core.registries import ALL_TABLES
@@ -209,12 +209,15 @@ def scoped(model: type, *, user: Any = None, right: str = "read") -> Select:
 def get_or_404(model: type, record_id: Any, *, user: Any = None, right: str = "read") -> Any:
     """The record with ``record_id`` if ``user`` may ``right`` it, else :class:`NotFound`.
 
-    A record in another tenant answers exactly like one that does not exist.
+    A record in another tenant answers exactly like one that does not exist, and so does an
+    id no database integer holds.
     """
     try:
         record_id = int(record_id)
     except (TypeError, ValueError):
         raise NotFound(f"No {_label(model)} with id {record_id}.") from None
+    if abs(record_id) > LARGEST_INTEGER:
+        raise NotFound(f"No {_label(model)} with id {record_id}.")
     user = current_actor() if user is None else user
     stmt = scoped(model, user=user, right=right).where(model.id == record_id)
     record = db.session.scalars(stmt).first()

@@ -121,6 +121,15 @@ def test_404_for_body_references_is_a_field_error(client, make_domain, make_acco
     assert list(error["fields"]) == ["domain_id"]
 
 
+def test_ids_no_database_holds_are_not_found(client, admin):
+    huge = 10**30
+    error = error_of(client.post("/api/v1/users", headers=admin,
+                                 json={"email": "x@example.com", "account_id": huge}),
+                     422, "validation_failed")
+    assert error["fields"] == {"account_id": [f"No such record: {huge}."]}
+    assert client.get(f"/api/v1/users/{huge}", headers=admin).status_code == 404
+
+
 def test_unknown_paths_and_methods(client, admin):
     error_of(client.get("/api/v1/users/99999", headers=admin), 404, "not_found")
     error_of(client.get("/api/v1/users/abc", headers=admin), 404, "not_found")
