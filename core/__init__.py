@@ -16,7 +16,13 @@ from onward.core.access import (
     scoped,
 )
 from onward.core.actor import SYSTEM, acting_as, current_actor
-from onward.core.api.conventions import add_resource, dump, page_response, reference
+from onward.core.api.conventions import (
+    RecordId,
+    add_resource,
+    dump,
+    page_response,
+    reference,
+)
 from onward.core.api.schemas import JobRunSchema
 from onward.core.app import create_app, onward_state
 from onward.core.bulk import among, delete_many, fewer_collections, insert_many, write_rows
@@ -105,6 +111,7 @@ __all__ = [
     "NumberedMixin",
     "OnwardError",
     "PlaybookDefinition",
+    "RecordId",
     "RecordRule",
     "Role",
     "RoleDefinition",

@@ -6,6 +6,7 @@ from functools import cache
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from onward import RecordId
 from onward.plugins.dataimport.models import IMPORT_STATES, ROW_STATUSES
 
 #: a cell's value as a client may write it
@@ -96,7 +97,7 @@ class ImportFilesSchema(ma.Schema):
     By default every file not yet imported, not published.
     """
 
-    file_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
+    file_ids = fields.List(RecordId(), load_default=None, allow_none=True)
     publish = fields.Boolean(load_default=False, metadata={
         "description": "Publish each chunk's ready rows as it is staged, then the rows "
                        "left ready, in one batch (agents only)."})
@@ -105,7 +106,7 @@ class ImportFilesSchema(ma.Schema):
 class ImportPublishSchema(ma.Schema):
     """Which ready rows to publish (default: every one)."""
 
-    row_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
+    row_ids = fields.List(RecordId(), load_default=None, allow_none=True)
 
 
 class ProblemSchema(ma.Schema):

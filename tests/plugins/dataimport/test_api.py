@@ -412,6 +412,9 @@ def test_importing_stages_and_validates_the_uploaded_files(app, client, agent, t
     nothing = client.post(f"{API}/imports/{import_id}/import", headers=agent,
                           json={"file_ids": [999_999]})
     assert nothing.status_code == 422 and "No file 999999" in error(nothing)["message"]
+    beyond = client.post(f"{API}/imports/{import_id}/import", headers=agent,
+                         json={"file_ids": [10**30]})
+    assert error(beyond)["fields"] == {"file_ids.0": [f"No such record: {10**30}."]}
     response = client.post(f"{API}/imports/{import_id}/import", headers=agent, json={})
     assert response.status_code == 202, response.json
     run = response.json
@@ -519,6 +522,8 @@ def test_publishing_all_or_chosen_rows_and_undoing_batches(app, client, agent, t
     assert error(not_ready)["message"] == f"Row {rows[4]['id']} is not ready to publish."
     unknown = client.post(url, headers=agent, json={"row_ids": [999_999]})
     assert unknown.status_code == 422 and "No row 999999" in error(unknown)["message"]
+    beyond = client.post(url, headers=agent, json={"row_ids": [10**30]})
+    assert error(beyond)["fields"] == {"row_ids.0": [f"No such record: {10**30}."]}
     assert client.post(url, headers=agent, json={"row_ids": []}).status_code == 422
     first = client.post(url, headers=agent, json={"row_ids": [rows[2]["id"]]})
     assert first.status_code == 202 and first.json["result"]["inserted"] == 1
