@@ -28,6 +28,7 @@ from onward.core.app import create_app, onward_state
 from onward.core.bulk import among, delete_many, fewer_collections, insert_many, write_rows
 from onward.core.cli_support import console, print_json_object, print_rows, say
 from onward.core.db import (
+    LARGEST_INTEGER,
     AccountScopedMixin,
     AuditedMixin,
     DomainScopedMixin,
@@ -86,6 +87,7 @@ from onward.core.views.pages import (
 from onward.core.views.playbook_pages import playbook_context
 
 __all__ = [
+    "LARGEST_INTEGER",
     "SYSTEM",
     "AccessDenied",
     "Account",

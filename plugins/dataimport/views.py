@@ -20,6 +20,7 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from onward import (
+    LARGEST_INTEGER,
     AccessDenied,
     Conflict,
     ListSpec,
@@ -97,6 +98,12 @@ def may_publish() -> bool:
 def _refuse_customers() -> None:
     if not may_publish():
         raise AccessDenied("Only agents may publish, undo, restart or close an import.")
+
+
+def _chosen_ids(name: str) -> set[int]:
+    """The ids the form's ``name`` boxes send (none an id column cannot hold)."""
+    return {int(value) for value in request.form.getlist(name)
+            if value.isdigit() and int(value) <= LARGEST_INTEGER}
 
 
 def _import_of(task: CaseTask) -> DataImport | None:
@@ -293,7 +300,7 @@ def import_files(task_id: int):
     publish = request.form.get("publish") == "1"
     if publish:
         _refuse_customers()
-    chosen = {int(value) for value in request.form.getlist("file_id") if value.isdigit()}
+    chosen = _chosen_ids("file_id")
     file_ids = list(db.session.scalars(scoped(ImportFile).with_only_columns(ImportFile.id).where(
         ImportFile.import_id == data_import.id, ImportFile.id.in_(chosen))
         .order_by(ImportFile.id)))
@@ -373,8 +380,7 @@ def publish_rows(task_id: int):
     _task, data_import = _task_and_import(task_id)
     if request.form.get("all") == "1":
         return _enqueue("dataimport_publish", data_import, "Publishing every ready row.")
-    row_ids = sorted({int(value) for value in request.form.getlist("row_id")
-                      if value.isdigit()})
+    row_ids = sorted(_chosen_ids("row_id"))
     if not row_ids:
         flash("Choose the rows to publish.", "error")
         return redirect(request.referrer or _page(task_id))

@@ -171,7 +171,7 @@ def test_upload_only_then_import_from_attachments(app, client, agent, task_id, i
     response = upload(client, task_id, workbook(), import_now=False)
     assert response.headers["Location"] == url(task_id)
     assert count(app, StagingRow) == 0 and count(app, jobs.JobRun) == 0
-    client.post(url(task_id, "import"))
+    client.post(url(task_id, "import"), data={"file_id": str(10**30)})  # no such id
     assert "Choose the files to import." in html(client.get(url(task_id)))
     with app.app_context():
         file_id = db.session.scalar(select(ImportFile.id))
@@ -256,7 +256,7 @@ def test_publish_selected_then_all_reports_and_undo_takes_the_newest_back(
                                          ["Depot", "9 Dock Rd", "Austin", "US", None]])
     ready = html(client.get(url(task_id) + "?status=ready"))
     assert "Publish selected" in ready and 'form="publish-selected"' in ready
-    client.post(url(task_id, "publish"))
+    client.post(url(task_id, "publish"), data={"row_id": str(10**30)})  # no such id
     assert "Choose the rows to publish." in html(client.get(url(task_id)))
     response = client.post(url(task_id, "publish"), data={"row_id": str(row_id(app, 2))})
     page = html(client.get(response.headers["Location"]))
