@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from onward import Conflict, ValidationFailed, db, require
+from onward import LARGEST_INTEGER, Conflict, ValidationFailed, db, require
 from onward.plugins.dataimport import config, staging
 from onward.plugins.dataimport.exports import PROBLEMS_COLUMN, ROW_COLUMN
 from onward.plugins.dataimport.mapping import match_columns
@@ -102,9 +102,9 @@ def _apply_chunk(data_import: DataImport, chunk, mapped, result: Restaged) -> No
     ids = [_row_id(row.values[0]) for row in chunk]
     found = {row.id: row for row in db.session.scalars(select(StagingRow).where(
         StagingRow.import_id == data_import.id,
-        StagingRow.id.in_([i for i in ids if isinstance(i, int)])))}
+        StagingRow.id.in_([i for i in ids if type(i) is int])))}
     for sheet_row, row_id in zip(chunk, ids, strict=True):
-        row = found.get(row_id) if isinstance(row_id, int) else None
+        row = found.get(row_id) if type(row_id) is int else None
         if row is None:
             result.skipped[sheet_row.number] = f"no row {row_id!r} in this import"
             continue
@@ -120,12 +120,10 @@ def _apply_chunk(data_import: DataImport, chunk, mapped, result: Restaged) -> No
 
 
 def _row_id(value: Any) -> Any:
-    """The id in a ``Row`` cell: a number, or digits typed as text."""
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    """The id in a ``Row`` cell: a number, or digits typed as text (else the cell as is)."""
+    digits = isinstance(value, str) and value.strip().isdigit()
+    number = int(value) if digits or (isinstance(value, float) and value.is_integer()) else value
+    return number if type(number) is int and 0 < number <= LARGEST_INTEGER else value
 
 
 def _kept_error(old: Any, new: Any) -> Any:

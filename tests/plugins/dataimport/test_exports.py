@@ -223,12 +223,14 @@ def test_ids_of_no_row_or_of_another_import_are_reported_not_applied(app, run, a
     path = tmp_path / "fixed.xlsx"
     path.write_bytes(run(exports.errors_workbook))
     store = rows_of(app)["Store"][0]
-    fix(path, {(2, "Row"): 999_999, (3, "Row"): foreign, (4, "Row"): f" {store}",
+    huge = "9" * 30  # no id column holds it
+    fix(path, {(2, "Row"): huge, (3, "Row"): foreign, (4, "Row"): f" {store}",
                (4, "Street"): "5 Mall Way"})  # an id typed as text still matches
     updated, skipped, state, message = run(reupload_file, path)
     assert (updated, state) == (1, "imported")
-    assert skipped == {2: "no row 999999 in this import", 3: f"no row {foreign} in this import"}
-    assert message.endswith("2 left out (row 2: no row 999999 in this import; "
+    assert skipped == {2: f"no row '{huge}' in this import",
+                       3: f"no row {foreign} in this import"}
+    assert message.endswith(f"2 left out (row 2: no row '{huge}' in this import; "
                             f"row 3: no row {foreign} in this import)")
     assert rows_of(app)["Elsewhere"][2]["name"] == "Elsewhere"
 
