@@ -16,13 +16,7 @@ from onward.core.access import (
     scoped,
 )
 from onward.core.actor import SYSTEM, acting_as, current_actor
-from onward.core.api.conventions import (
-    RecordId,
-    add_resource,
-    dump,
-    page_response,
-    reference,
-)
+from onward.core.api.conventions import add_resource, dump, page_response, reference
 from onward.core.api.schemas import JobRunSchema
 from onward.core.app import create_app, onward_state
 from onward.core.bulk import among, delete_many, fewer_collections, insert_many, write_rows
@@ -38,6 +32,7 @@ from onward.core.db import (
     UTCDateTime,
     batch_events,
     db,
+    unstorable_number,
     utcnow,
 )
 from onward.core.errors import (
@@ -113,7 +108,6 @@ __all__ = [
     "NumberedMixin",
     "OnwardError",
     "PlaybookDefinition",
-    "RecordId",
     "RecordRule",
     "Role",
     "RoleDefinition",
@@ -171,6 +165,7 @@ __all__ = [
     "scorecards",
     "set_roles",
     "submit_form",
+    "unstorable_number",
     "utcnow",
     "write_rows",
 ]

@@ -10,6 +10,7 @@ pair, so every writer (UI, API, CLI, jobs) gets it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -81,6 +82,25 @@ def dump_json(value: Any) -> str:
     Dates become ISO text and keys that are not text become text.
     """
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def unstorable_number(value: Any, path: str = "$") -> str | None:
+    """Where ``value`` holds a number no JSON column stores, as a JSON path (``$.a[2]``).
+
+    NaN and the infinities (JSON has none) and whole numbers past 64 bits (what
+    :func:`dump_json` and integer columns take); ``None`` when it holds none.
+    """
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}", item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    elif isinstance(value, float):
+        return None if math.isfinite(value) else path
+    elif isinstance(value, int):
+        return None if abs(value) <= LARGEST_INTEGER else path
+    else:
+        return None
+    return next(filter(None, (unstorable_number(item, where) for where, item in items)), None)
 
 
 #: how the engine writes and reads JSON columns

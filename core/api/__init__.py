@@ -4,8 +4,33 @@ from __future__ import annotations
 
 import flask_smorest
 from flask import Flask
+from webargs.flaskparser import FlaskParser, abort
 
 from onward.core.api.conventions import ErrorSchema
+from onward.core.db import unstorable_number
+
+
+class OnwardParser(FlaskParser):
+    """webargs' parser: a JSON body holding a number no database stores is a 400.
+
+    Python's ``json`` reads ``NaN``, ``Infinity`` and whole numbers of any size; JSON
+    columns and integer columns hold none of them.
+    """
+
+    def load_json(self, req, schema):
+        """The body, once no number in it is out of every database's reach."""
+        data = super().load_json(req, schema)
+        where = unstorable_number(data)
+        if where:
+            abort(400, messages={"json": [
+                f"{where} is a number no database stores: NaN, Infinity or a whole number "
+                "past 64 bits."]})
+        return data
+
+
+# every blueprint's @arguments reads bodies through it (plugins' too: they import onward,
+# which imports this, before they define their blueprints)
+flask_smorest.Blueprint.ARGUMENTS_PARSER = OnwardParser()
 
 
 class OnwardApi(flask_smorest.Api):

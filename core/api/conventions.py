@@ -47,7 +47,7 @@ from flask import request
 from sqlalchemy import Select
 
 from onward.core.access import get_or_404, readable_fields, scoped
-from onward.core.db import LARGEST_INTEGER, db
+from onward.core.db import db
 from onward.core.errors import NotFound, ValidationFailed
 from onward.core.listing import ListSpec, paginate, parse_list_args
 
@@ -56,18 +56,6 @@ Writer = Callable[..., Any]
 
 
 # --- schemas of the conventions ---------------------------------------------------------
-
-
-class RecordId(ma.fields.Integer):
-    """A body field naming a record by its id: a number an id column can hold.
-
-    Beyond that, the request is refused (422, "No such record") before any query runs.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(validate=ma.validate.Range(min=1, max=LARGEST_INTEGER,
-                                                    error="No such record: {input}."),
-                         **kwargs)
 
 
 class ErrorDetailSchema(ma.Schema):

@@ -11,13 +11,12 @@ reference to a table and field that exist).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from onward import ValidationFailed, Validator, current_actor, db, require
+from onward import ValidationFailed, Validator, current_actor, db, require, unstorable_number
 from onward.plugins.dataimport.config import target_of
 from onward.plugins.dataimport.models import FIELD_KINDS, ValidationRule
 
@@ -128,23 +127,6 @@ def _check_reference(options: dict[str, Any]) -> None:
                                   f"of: {', '.join(tables[table])}.")
 
 
-#: the whole numbers JSON columns store (64 bits)
-_LARGEST_INTEGER = 2**63 - 1
-
-
-def _storable(value: Any) -> bool:
-    """Whether ``value`` is JSON the database stores as given (no NaN, 64-bit integers)."""
-    if isinstance(value, dict):
-        return all(isinstance(key, str) and _storable(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(map(_storable, value))
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, int):
-        return -_LARGEST_INTEGER <= value <= _LARGEST_INTEGER
-    return value is None or isinstance(value, str)
-
-
 def _check_options(rule: ValidationRule) -> None:
     """Options a built-in field kind takes, checked in full; any rule's storable as JSON.
 
@@ -155,9 +137,9 @@ def _check_options(rule: ValidationRule) -> None:
         raise _invalid("options", "Options are an object of option names and values.")
     if rule.level == "field" and rule.kind in KIND_OPTIONS:
         _check_kind_options(rule, options)
-    if not _storable(options):
-        raise _invalid("options", "Options hold texts, true/false, finite numbers and whole "
-                                  "numbers of at most 64 bits, in lists and objects.")
+    if where := unstorable_number(options):
+        raise _invalid("options", f"{where} is a number no database stores: NaN, Infinity or "
+                                  "a whole number past 64 bits.")
 
 
 def _check_kind_options(rule: ValidationRule, options: dict[str, Any]) -> None:

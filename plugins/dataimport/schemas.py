@@ -1,20 +1,16 @@
 """How imports, their files, staging rows, batches and validation rules look in the JSON API."""
 
-import math
 from functools import cache
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from onward import RecordId
 from onward.plugins.dataimport.models import IMPORT_STATES, ROW_STATUSES
 
 #: a cell's value as a client may write it
 _CELL_TYPES = (str, int, float, bool, type(None))
 #: the most characters an Excel cell holds
 CELL_CHARACTERS = 32_767
-#: whole numbers in cells stay below this either way (staging keeps 64-bit integers)
-CELL_INTEGER = 2**63
 
 
 class DataImportSchema(ma.Schema):
@@ -97,7 +93,7 @@ class ImportFilesSchema(ma.Schema):
     By default every file not yet imported, not published.
     """
 
-    file_ids = fields.List(RecordId(), load_default=None, allow_none=True)
+    file_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
     publish = fields.Boolean(load_default=False, metadata={
         "description": "Publish each chunk's ready rows as it is staged, then the rows "
                        "left ready, in one batch (agents only)."})
@@ -106,7 +102,7 @@ class ImportFilesSchema(ma.Schema):
 class ImportPublishSchema(ma.Schema):
     """Which ready rows to publish (default: every one)."""
 
-    row_ids = fields.List(RecordId(), load_default=None, allow_none=True)
+    row_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
 
 
 class ProblemSchema(ma.Schema):
@@ -139,10 +135,6 @@ def _cell_problem(value: object) -> str | None:
         return "A cell holds a text, a number, true/false or null."
     if isinstance(value, str) and len(value) > CELL_CHARACTERS:
         return f"A cell holds at most {CELL_CHARACTERS} characters."
-    if isinstance(value, int) and not -CELL_INTEGER < value < CELL_INTEGER:
-        return f"A whole number in a cell is at most {CELL_INTEGER - 1:,} either way."
-    if isinstance(value, float) and not math.isfinite(value):
-        return "A number in a cell is finite (not NaN or Infinity)."
     return None
 
 

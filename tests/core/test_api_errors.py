@@ -2,8 +2,10 @@
 
 import pytest
 
+from onward.core.access import get_or_404
 from onward.core.actor import SYSTEM, acting_as
 from onward.core.db import db
+from onward.core.errors import NotFound
 from onward.core.models import Domain, User
 from onward.core.roles import save_role
 from onward.core.users import deactivate
@@ -121,13 +123,22 @@ def test_404_for_body_references_is_a_field_error(client, make_domain, make_acco
     assert list(error["fields"]) == ["domain_id"]
 
 
-def test_ids_no_database_holds_are_not_found(client, admin):
+def test_numbers_no_database_holds_are_refused_before_any_query(app, client, admin):
     huge = 10**30
     error = error_of(client.post("/api/v1/users", headers=admin,
                                  json={"email": "x@example.com", "account_id": huge}),
-                     422, "validation_failed")
-    assert error["fields"] == {"account_id": [f"No such record: {huge}."]}
+                     400, "bad_request")
+    assert error["fields"] == {"json": [
+        "$.account_id is a number no database stores: NaN, Infinity or a whole number past "
+        "64 bits."]}
+    error = error_of(client.post("/api/v1/accounts", headers=admin, data='{"name": NaN}',
+                                 content_type="application/json"), 400, "bad_request")
+    assert error["fields"] == {"json": [
+        "$.name is a number no database stores: NaN, Infinity or a whole number past "
+        "64 bits."]}
     assert client.get(f"/api/v1/users/{huge}", headers=admin).status_code == 404
+    with app.app_context(), acting_as(SYSTEM), pytest.raises(NotFound):
+        get_or_404(User, huge)  # what a form's number reaches
 
 
 def test_unknown_paths_and_methods(client, admin):

@@ -188,3 +188,16 @@ def test_json_columns_store_dates_as_iso_text_and_keys_as_text(app):
         db.session.expire_all()
         stored = db.session.get(EventRecord, event.id).data
     assert stored == {"on": "2031-05-30", "at": "2031-05-30T08:15:00", "7": "seven"}
+
+
+@pytest.mark.parametrize(("value", "where"), [
+    ({"a": [1, 2.5, "x", None, True, {"b": -(2**63 - 1)}]}, None),
+    ({"a": [1, {"b": float("nan")}]}, "$.a[1].b"),
+    ([float("-inf")], "$[0]"),
+    ({"n": 2**63}, "$.n"),
+    (-(2**63), "$"),
+])
+def test_unstorable_number_names_where_json_columns_would_fail(value, where):
+    from onward import unstorable_number
+
+    assert unstorable_number(value) == where

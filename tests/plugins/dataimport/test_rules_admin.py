@@ -145,3 +145,18 @@ def test_another_domains_rule_is_not_found(app, client, login_as, make_domain):
     login_as("admin", domain=make_domain("elsewhere"))
     assert client.get(f"/admin/imports/rules/{rule_id}").status_code == 404
     assert client.post(f"/admin/imports/rules/{rule_id}/delete").status_code == 404
+
+
+def test_a_rules_options_hold_only_numbers_the_database_stores(app, make_user):
+    from onward import User, ValidationFailed, acting_as, db
+    from onward.plugins.dataimport import assist
+
+    admin = make_user("admin")
+    with (app.app_context(), acting_as(db.session.get(User, admin)),
+          pytest.raises(ValidationFailed) as refused):
+        assist.create_rule({"target": "locations", "level": "record",
+                            "kind": "dataimport_account_matches_case",
+                            "options": {"limits": [1, float("nan")]}})
+    assert refused.value.fields == {"options": [
+        "$.limits[1] is a number no database stores: NaN, Infinity or a whole number past "
+        "64 bits."]}
