@@ -121,7 +121,7 @@ def _apply_chunk(data_import: DataImport, chunk, mapped, result: Restaged) -> No
 
 def _row_id(value: Any) -> Any:
     """The id in a ``Row`` cell: a number, or digits typed as text (else the cell as is)."""
-    digits = isinstance(value, str) and value.strip().isdigit()
+    digits = isinstance(value, str) and value.strip().isdecimal()
     number = int(value) if digits or (isinstance(value, float) and value.is_integer()) else value
     return number if type(number) is int and 0 < number <= LARGEST_INTEGER else value
 

@@ -103,7 +103,7 @@ def _refuse_customers() -> None:
 def _chosen_ids(name: str) -> set[int]:
     """The ids the form's ``name`` boxes send (none an id column cannot hold)."""
     return {int(value) for value in request.form.getlist(name)
-            if value.isdigit() and int(value) <= LARGEST_INTEGER}
+            if value.isdecimal() and int(value) <= LARGEST_INTEGER}
 
 
 def _import_of(task: CaseTask) -> DataImport | None:

@@ -226,14 +226,16 @@ def test_ids_of_no_row_or_of_another_import_are_reported_not_applied(app, run, a
     huge = "9" * 30  # no id column holds it
     fix(path, {(2, "Row"): huge, (3, "Row"): foreign, (4, "Row"): f" {store}",
                (4, "Street"): "5 Mall Way",  # an id typed as text still matches
-               (5, "Row"): True, (5, "Name"): "Ghost"})  # a yes/no is no id (not row 1)
+               (5, "Row"): True, (5, "Name"): "Ghost",  # a yes/no is no id (not row 1)
+               (6, "Row"): "²", (6, "Name"): "Squared"})  # a digit, but no number
     updated, skipped, state, message = run(reupload_file, path)
     assert (updated, state) == (1, "imported")
     assert skipped == {2: f"no row '{huge}' in this import",
-                       3: f"no row {foreign} in this import", 5: "no row True in this import"}
-    assert message.endswith(f"3 left out (row 2: no row '{huge}' in this import; "
+                       3: f"no row {foreign} in this import", 5: "no row True in this import",
+                       6: "no row '²' in this import"}
+    assert message.endswith(f"4 left out (row 2: no row '{huge}' in this import; "
                             f"row 3: no row {foreign} in this import; "
-                            "row 5: no row True in this import)")
+                            "row 5: no row True in this import; row 6: no row '²' in this import)")
     assert rows_of(app)["Elsewhere"][2]["name"] == "Elsewhere"
 
 

@@ -256,7 +256,7 @@ def test_publish_selected_then_all_reports_and_undo_takes_the_newest_back(
                                          ["Depot", "9 Dock Rd", "Austin", "US", None]])
     ready = html(client.get(url(task_id) + "?status=ready"))
     assert "Publish selected" in ready and 'form="publish-selected"' in ready
-    client.post(url(task_id, "publish"), data={"row_id": str(10**30)})  # no such id
+    client.post(url(task_id, "publish"), data={"row_id": [str(10**30), "²"]})  # no such ids
     assert "Choose the rows to publish." in html(client.get(url(task_id)))
     response = client.post(url(task_id, "publish"), data={"row_id": str(row_id(app, 2))})
     page = html(client.get(response.headers["Location"]))
