@@ -19,7 +19,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from onward.core import tokens
 from onward.core.access import effective_roles, log_security_event
@@ -141,7 +141,7 @@ def init_app(app: Flask) -> None:
 def find_user(email: str) -> User | None:
     """The user with ``email`` (case-insensitive)."""
     email = (email or "").strip().lower()
-    return db.session.scalar(select(User).where(func.lower(User.email) == email))
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def check_credentials(email: str, password: str) -> User | None:

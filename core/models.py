@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from onward.core.db import (
     AuditedMixin,
@@ -141,7 +141,7 @@ class User(UserMixin, TimestampMixin, AuditedMixin, db.Model):
     __tablename__ = "core_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: sign-in name, stored lower-case
+    #: sign-in name, stored lower-case (so the unique index finds it, whatever the case typed)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     #: full name as people read it
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -176,6 +176,11 @@ class User(UserMixin, TimestampMixin, AuditedMixin, db.Model):
     __bookkeeping_fields__ = frozenset(
         {"updated_at", "updated_by_id", "last_sign_in_at", "totp_last_step"}
     )
+
+    @validates("email")
+    def _lower_case(self, _key: str, email: str | None) -> str | None:
+        """Emails are kept lower-case, however a writer (a plugin, a test) spells them."""
+        return email.strip().lower() if email else email
 
     @property
     def is_active(self) -> bool:  # Flask-Login reads this

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from onward.core import auth
 from onward.core.access import require, require_grant
@@ -67,7 +67,7 @@ def create_user(
         Conflict: the email is taken.
     """
     email = normalise_email(email)
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+    if db.session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(f"A user with email {email} exists already.", fields={"email": ["Taken."]})
     if account is not None:
         domain = account.domain
@@ -98,7 +98,7 @@ def update_user(user: User, *, name: str | None = None, email: str | None = None
     if email is not None:
         email = normalise_email(email)
         clash = db.session.scalar(
-            select(User.id).where(func.lower(User.email) == email, User.id != user.id)
+            select(User.id).where(User.email == email, User.id != user.id)
         )
         if clash:
             raise Conflict(
@@ -152,7 +152,7 @@ def user_by_email(email: str) -> User:
     """The user with ``email`` that the actor may see."""
     from onward.core.access import scoped
 
-    user = db.session.scalar(scoped(User).where(func.lower(User.email) == email.strip().lower()))
+    user = db.session.scalar(scoped(User).where(User.email == email.strip().lower()))
     if user is None:
         raise NotFound(f"No user with email {email!r}.")
     return user

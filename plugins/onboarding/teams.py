@@ -14,7 +14,7 @@ through core's user services on the case's behalf.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, func, or_, select
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onward import (
@@ -114,8 +114,7 @@ def add_customer_contact(case: OnboardingCase, first_name: str, last_name: str,
                          email: str) -> TeamMember:
     """Put a contact of the case's account on its customer team, making the user if new."""
     require("write", case)
-    user = db.session.scalar(select(User).where(
-        func.lower(User.email) == email.strip().lower()))
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is not None and user.account_id != case.account_id:
         raise _invalid("email", f"{email} is not a contact of {case.account.name}.")
     if user is None:

@@ -53,3 +53,18 @@ def test_one_plugin_can_be_upgraded_alone(app):
         migrate.downgrade("exemplar", "base")
         assert migrate.upgrade("exemplar") == ["exemplar"]
         assert migrate.current_heads()["exemplar"] is not None
+
+
+def test_older_mixed_case_emails_become_lower_case(app, make_user):
+    from sqlalchemy import text
+
+    from onward.core.models import User
+
+    user = make_user("exemplar_viewer", email="ada@example.com")
+    with app.app_context():
+        migrate.downgrade("core", "c0efd66e1235")
+        db.session.execute(text("UPDATE core_user SET email = 'Ada@Example.COM' WHERE id = :id"),
+                           {"id": user})
+        db.session.commit()
+        migrate.upgrade("core")
+        assert db.session.get(User, user).email == "ada@example.com"

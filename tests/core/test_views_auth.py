@@ -74,6 +74,13 @@ def test_right_password_leads_home_and_sign_out_ends_it(app, client, make_user):
     assert audit_kinds(app)[-2:] == ["sign_in", "sign_out"]
 
 
+def test_emails_are_kept_lower_case_however_written(app, client, make_user):
+    user = make_user("exemplar_viewer", email=" Ada@Example.COM ")  # written past create_user
+    with app.app_context():
+        assert db.session.get(User, user).email == "ada@example.com"
+    assert sign_in(client, "ada@EXAMPLE.com").status_code == 302 and signed_in(client)
+
+
 def test_sign_in_follows_next_on_this_site_only(client, make_user):
     make_user(email="ada@example.com")
     response = client.post("/sign-in?next=/profile", data={
