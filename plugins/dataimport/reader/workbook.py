@@ -656,9 +656,10 @@ def _right_edge(values: list) -> int:
 
 
 def _header_index(window: list[tuple[int, list]]) -> int | None:
-    def text_row(values: list) -> bool:
+    def text_row(values: list) -> bool:  # a header's error cell is a label gone wrong
         filled = [v for v in values if v is not None]
-        return len(filled) >= 2 and all(_is_label(v) for v in filled)
+        return (len(filled) >= 2 and any(map(_is_label, filled))
+                and all(_is_label(v) or isinstance(v, CellError) for v in filled))
 
     edges = [_right_edge(values) for _, values in window]
     for index, (_, values) in enumerate(window):
@@ -686,6 +687,14 @@ def _check_merges(sheet: SheetInfo, number: int, merged: tuple[CellRange, ...]) 
 
 
 def _check_labels(sheet: SheetInfo, number: int, first: int, labels: list) -> None:
+    errors = [f"{column_letter(first + 1 + i)}{number}: {v.message}"
+              for i, v in enumerate(labels) if isinstance(v, CellError)]
+    if errors:
+        raise WorkbookRefused(
+            "header_error",
+            f"The header row (row {number}) of the sheet {sheet.name!r} has no label in "
+            f"{'; '.join(errors)}. Type the labels in, or fix the formulas that give them.",
+        )
     blanks = [
         f"{column_letter(first + 1 + i)}{number}" for i, v in enumerate(labels) if not _is_label(v)
     ]

@@ -464,6 +464,19 @@ def test_blank_header_cells_between_labels_are_refused(tmp_path, engine):
     assert "(B1)" in refused("blank_header", path, engine=engine)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_header_cell_holding_an_error_is_named_not_taken_for_data(tmp_path, engine):
+    # labels made by formulas: one refers to a deleted cell, one was never calculated
+    sheet = sheet_xml([["Name", err("#REF!"), formula("Sheet2!A1"), "City"],
+                       ["Ada", "x", "y", "Oslo"], ["Bob", "z", "w", "Rome"]])
+    path = raw_workbook(tmp_path / "e.xlsx", [("Data", sheet)])
+    assert refused("header_error", path, engine=engine) == (
+        "The header row (row 1) of the sheet 'Data' has no label in B1: the cell shows the "
+        "error #REF! instead of a value; C1: the formula in this cell has no calculated "
+        "value: open the file in Excel and save it again, or type the value in. Type the "
+        "labels in, or fix the formulas that give them.")
+
+
 def test_a_named_sheet_without_a_header_row_is_refused(tmp_path):
     path = openpyxl_workbook(tmp_path / "n.xlsx", {"Data": [[1, 2], [3, 4]]})
     assert "No header row" in refused("no_header", path, sheet="Data")
