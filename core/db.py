@@ -84,23 +84,25 @@ def dump_json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def unstorable_number(value: Any, path: str = "$") -> str | None:
+def unstorable_number(value: Any) -> str | None:
     """Where ``value`` holds a number no JSON column stores, as a JSON path (``$.a[2]``).
 
     NaN and the infinities (JSON has none) and whole numbers past 64 bits (what
-    :func:`dump_json` and integer columns take); ``None`` when it holds none.
+    :func:`dump_json` and integer columns take); ``None`` when it holds none. Walks without
+    recursion, so any depth Python's ``json`` reads is fine.
     """
-    if isinstance(value, dict):
-        items = ((f"{path}.{key}", item) for key, item in value.items())
-    elif isinstance(value, list):
-        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-    elif isinstance(value, float):
-        return None if math.isfinite(value) else path
-    elif isinstance(value, int):
-        return None if abs(value) <= LARGEST_INTEGER else path
-    else:
-        return None
-    return next(filter(None, (unstorable_number(item, where) for where, item in items)), None)
+    stack: list[tuple[str, Any]] = [("$", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((f"{where}.{key}", child) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{index}]", item[index])
+                         for index in range(len(item) - 1, -1, -1))
+        elif (isinstance(item, float) and not math.isfinite(item)) or (
+                isinstance(item, int) and abs(item) > LARGEST_INTEGER):
+            return where
+    return None
 
 
 #: how the engine writes and reads JSON columns

@@ -201,3 +201,13 @@ def test_unstorable_number_names_where_json_columns_would_fail(value, where):
     from onward import unstorable_number
 
     assert unstorable_number(value) == where
+
+
+def test_unstorable_number_walks_any_depth_and_finds_the_first_in_order():
+    from onward import unstorable_number
+
+    deep: list = [float("nan")]
+    for _ in range(5000):  # deeper than Python's recursion limit
+        deep = [deep]
+    assert unstorable_number(deep) == "$" + "[0]" * 5001
+    assert unstorable_number({"a": [1, 2**64], "b": float("inf")}) == "$.a[1]"
