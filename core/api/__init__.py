@@ -19,7 +19,10 @@ class OnwardParser(FlaskParser):
 
     def load_json(self, req, schema):
         """The body, once no number in it is out of every database's reach."""
-        data = super().load_json(req, schema)
+        try:
+            data = super().load_json(req, schema)
+        except RecursionError:  # Python's json gives up on deeply nested arrays and objects
+            abort(400, messages={"json": ["The body nests arrays or objects too deeply."]})
         where = unstorable_number(data)
         if where:
             abort(400, messages={"json": [

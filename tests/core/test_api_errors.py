@@ -136,6 +136,10 @@ def test_numbers_no_database_holds_are_refused_before_any_query(app, client, adm
     assert error["fields"] == {"json": [
         "$.name is a number no database stores: NaN, Infinity or a whole number past "
         "64 bits."]}
+    error = error_of(client.post("/api/v1/accounts", headers=admin,
+                                 data="[" * 100_000 + "]" * 100_000,
+                                 content_type="application/json"), 400, "bad_request")
+    assert error["fields"] == {"json": ["The body nests arrays or objects too deeply."]}
     assert client.get(f"/api/v1/users/{huge}", headers=admin).status_code == 404
     with app.app_context(), acting_as(SYSTEM), pytest.raises(NotFound):
         get_or_404(User, huge)  # what a form's number reaches
