@@ -93,44 +93,40 @@ def _in_range(minimum: float | None, maximum: float | None) -> Callable[[Any], s
     return problem
 
 
-def _integer(minimum: int | None, maximum: int | None) -> Converter:
+def _number(parse: Callable[[Any], Any], noun: str, minimum: float | None,
+            maximum: float | None) -> Converter:
+    """A converter of numbers: ``parse`` gives a cell's number, or None when it has none."""
     out_of_range = _in_range(minimum, maximum)
 
     def convert(value):
-        if isinstance(value, bool):
-            return value, f"{value} is not a whole number"
-        if isinstance(value, int):
-            number = value
-        elif isinstance(value, float) and value.is_integer():
-            number = int(value)
-        else:
-            try:
-                number = int(_number_text(value))
-            except ValueError:
-                return value, f"{value!r} is not a whole number"
+        number = None if isinstance(value, bool) else parse(value)
+        if number is None:
+            return value, f"{value!r} is not {noun}"
         problem = out_of_range(number)
         return (value, problem) if problem else (number, None)
     return convert
 
 
-def _decimal(minimum: float | None, maximum: float | None) -> Converter:
-    out_of_range = _in_range(minimum, maximum)
+def _whole(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    try:
+        return int(_number_text(value))
+    except ValueError:
+        return None
 
-    def convert(value):
-        if isinstance(value, bool):
-            return value, f"{value} is not a number"
-        if isinstance(value, int | float):
-            number = value
-        else:
-            try:
-                number = float(Decimal(_number_text(value)))
-            except (InvalidOperation, ValueError):  # ValueError: a signalling NaN
-                return value, f"{value!r} is not a number"
-        if not math.isfinite(number):  # NaN, Infinity, 1E999
-            return value, f"{value!r} is not a number"
-        problem = out_of_range(number)
-        return (value, problem) if problem else (number, None)
-    return convert
+
+def _real(value: Any) -> float | None:
+    if isinstance(value, int | float):
+        number = value
+    else:
+        try:
+            number = float(Decimal(_number_text(value)))
+        except (InvalidOperation, ValueError):  # ValueError: a signalling NaN
+            return None
+    return number if math.isfinite(number) else None  # not NaN, Infinity, 1E999
 
 
 def _boolean(value):
@@ -195,9 +191,9 @@ def base_converter(item: ImportField, options: dict[str, Any] | None = None) -> 
     if kind == "email":
         return _email(item.max_length)
     if kind == "integer":
-        return _integer(item.minimum, item.maximum)
+        return _number(_whole, "a whole number", item.minimum, item.maximum)
     if kind == "decimal":
-        return _decimal(item.minimum, item.maximum)
+        return _number(_real, "a number", item.minimum, item.maximum)
     if kind == "boolean":
         return _boolean
     if kind in ("date", "datetime"):
