@@ -19,7 +19,15 @@ from onward.core.actor import SYSTEM, acting_as, current_actor
 from onward.core.api.conventions import add_resource, dump, page_response, reference
 from onward.core.api.schemas import JobRunSchema
 from onward.core.app import create_app, onward_state
-from onward.core.bulk import among, delete_many, fewer_collections, insert_many, write_rows
+from onward.core.bulk import (
+    among,
+    delete_many,
+    fewer_collections,
+    insert_columns,
+    insert_many,
+    write_columns,
+    write_rows,
+)
 from onward.core.cli_support import console, print_json_object, print_rows, say
 from onward.core.db import (
     LARGEST_INTEGER,
@@ -144,6 +152,7 @@ __all__ = [
     "get_or_404",
     "has_right",
     "hookimpl",
+    "insert_columns",
     "insert_many",
     "jobs",
     "list_page",
@@ -167,5 +176,6 @@ __all__ = [
     "submit_form",
     "unstorable_number",
     "utcnow",
+    "write_columns",
     "write_rows",
 ]

@@ -48,11 +48,13 @@ from sqlalchemy.types import NullType, TypeDecorator
 from onward.core.actor import current_actor
 from onward.core.db import (
     AccountScopedMixin,
+    AuditedMixin,
     NumberedMixin,
     TimestampMixin,
     batch_events,
     db,
     dump_json,
+    log_batch_created,
     log_changes,
     next_numbers,
 )
@@ -82,25 +84,77 @@ def insert_many(model: type, rows: Sequence[Mapping[str, Any]], *,
     """
     if not rows:
         return []
+    if _bulk_mapper(model) is None:
+        return _insert_by_orm(model, rows)
+    names = set().union(*rows)
+    return insert_columns(model, {name: [row.get(name) for row in rows] for name in names},
+                          events=events)
+
+
+def insert_columns(model: type, columns: Mapping[str, Sequence[Any]], *,
+                   events: Literal["each", "batch"] = "each") -> list[int]:
+    """:func:`insert_many` with the values given a field at a time: ``{field: [values]}``.
+
+    Every list holds one value per record, in the same order. For writers that hold their
+    values by column (a data import's converted cells): the statement's parameters are
+    made a column at a time, and no record object is made unless the model's ``create``
+    rules, its audit log or per-record events need them.
+    """
+    count = _length(columns)
+    if not count:
+        return []
     mapper, session = _bulk_mapper(model), db.session
     if mapper is None:
-        records = [model(**row) for row in rows]
-        with session.begin_nested():
-            session.add_all(records)
-            session.flush()
-        return [inspect(record).identity[0] for record in records]
+        return _insert_by_orm(model, [dict(zip(columns, values, strict=True))
+                                      for values in zip(*columns.values(), strict=True)])
+    unknown = set(columns) - _attributes(mapper)
+    if unknown:
+        raise TypeError(f"{', '.join(sorted(unknown))}: not a column of "
+                        f"{mapper.class_.__name__}.")
     with session.begin_nested():
-        records = _records(mapper, rows)
-        _stamp(session, model, records)
-        _check_rules(session, records)
+        columns = _stamped(session, model, dict(columns), count)
+        records = _records(mapper, columns, count) if _needs_records(model, events) else None
+        if records is not None:
+            _check_rules(session, records)
+            columns = {name: [record.__dict__.get(name) for record in records]
+                       for name in _attributes(mapper)}  # as the rules left them
+        _fill_defaults(mapper, columns, count, records)
         table, key = mapper.local_table, mapper.primary_key[0]
-        values = _values(mapper, records)
-        ids = _insert(session.connection(), table, key, values)
-        attribute = mapper.get_property_by_column(key).key
-        for record, record_id in zip(records, ids, strict=True):
-            record.__dict__[attribute] = record_id
-        log_changes(session, (("create", records),), events=events)
+        ids = _insert(session.connection(), table, key, _by_column_name(mapper, columns))
+        if records is not None:
+            attribute = mapper.get_property_by_column(key).key
+            for record, record_id in zip(records, ids, strict=True):
+                record.__dict__[attribute] = record_id
+            log_changes(session, (("create", records),), events=events)
+        elif model.__events__:  # one batch event: only its first record is needed
+            first = _records(mapper, {name: values[:1] for name, values in columns.items()}, 1)
+            first[0].__dict__[mapper.get_property_by_column(key).key] = ids[0]
+            log_batch_created(session, first[0], ids)
     return ids
+
+
+def _insert_by_orm(model: type, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    records = [model(**row) for row in rows]
+    with db.session.begin_nested():
+        db.session.add_all(records)
+        db.session.flush()
+    return [inspect(record).identity[0] for record in records]
+
+
+def _length(columns: Mapping[str, Sequence[Any]]) -> int:
+    """The one length of the columns' lists."""
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
+
+
+def _needs_records(model: type, events: str) -> bool:
+    """Whether inserting ``model`` needs record objects: rules, audit rows, per-record events."""
+    from onward.core.rules import rules_for_model
+
+    return (bool(rules_for_model(model, "create")) or issubclass(model, AuditedMixin)
+            or (bool(model.__events__) and events == "each"))
 
 
 @functools.cache
@@ -118,44 +172,40 @@ def _bulk_mapper(model: type) -> Mapper | None:
     return mapper if plain and python_defaults else None
 
 
-def _records(mapper: Mapper, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
-    """Transient records holding the rows' values (set without attribute events)."""
-    unknown = set().union(*rows) - _attributes(mapper)
-    if unknown:
-        raise TypeError(f"{', '.join(sorted(unknown))}: not a column of "
-                        f"{mapper.class_.__name__}.")
-    new_instance, records = mapper.class_manager.new_instance, []
-    for row in rows:
+def _records(mapper: Mapper, columns: Mapping[str, Sequence[Any]], count: int) -> list[Any]:
+    """Transient records holding the columns' values (set without attribute events)."""
+    new_instance, records, names = mapper.class_manager.new_instance, [], list(columns)
+    for values in zip(*columns.values(), strict=True) if names else [()] * count:
         record = new_instance()
-        record.__dict__.update(row)
+        record.__dict__.update(zip(names, values, strict=True))
         records.append(record)
     return records
 
 
-def _stamp(session, model: type, records: list[Any]) -> None:
+def _stamped(session, model: type, columns: dict[str, Any], count: int) -> dict[str, Any]:
     """Actor, numbers and account domains, as ``before_flush`` stamps new records."""
     if issubclass(model, TimestampMixin):
         actor_id = getattr(current_actor(), "id", None)
-        for record in records:
-            values = record.__dict__
-            if values.get("created_by_id") is None:
-                values["created_by_id"] = actor_id
-            values["updated_by_id"] = actor_id
+        given = columns.get("created_by_id") or [None] * count
+        columns["created_by_id"] = [actor_id if value is None else value for value in given]
+        columns["updated_by_id"] = [actor_id] * count
     if issubclass(model, NumberedMixin):
-        unnumbered = [record for record in records if not record.__dict__.get("number")]
-        numbers = next_numbers(session, model.__number_prefix__, len(unnumbered))
-        for record, number in zip(unnumbered, numbers, strict=True):
-            record.__dict__["number"] = number
-    if issubclass(model, AccountScopedMixin):
+        numbers = list(columns.get("number") or [None] * count)
+        unnumbered = [index for index, number in enumerate(numbers) if not number]
+        for index, number in zip(unnumbered, next_numbers(
+                session, model.__number_prefix__, len(unnumbered)), strict=True):
+            numbers[index] = number
+        columns["number"] = numbers
+    if issubclass(model, AccountScopedMixin) and "account_id" in columns:
         from onward.core.models import Account
 
-        accounts = {record.__dict__.get("account_id") for record in records} - {None}
+        accounts = set(columns["account_id"]) - {None}
         domains = dict(session.execute(
             select(Account.id, Account.domain_id).where(Account.id.in_(accounts))).all())
-        for record in records:
-            account_id = record.__dict__.get("account_id")
-            if account_id in domains:
-                record.__dict__["domain_id"] = domains[account_id]
+        given = columns.get("domain_id") or [None] * count
+        columns["domain_id"] = [domains.get(account, domain) for account, domain
+                                in zip(columns["account_id"], given, strict=True)]
+    return columns
 
 
 #: ids per statement of :func:`delete_many`: inside every database's limit of parameters
@@ -231,48 +281,56 @@ def _check_rules(session, records: list[Any], kind: str = "create") -> None:
                 raise
 
 
-def _insert(connection, table: Table, key: Column, values: list[dict]) -> list[int]:
-    """Insert the rows in one executemany; their ids in row order."""
+def _insert(connection, table: Table, key: Column, columns: dict[str, list]) -> list[int]:
+    """Insert the rows of ``columns`` (``{column name: values}``) in one executemany.
+
+    Returns their ids in row order.
+    """
     dialect = connection.dialect.name
-    if not any(key.key in row for row in values):
+    if key.key not in columns:
         if dialect == "sqlite":
-            return _insert_sqlite(connection, table, key, values)
+            return _insert_sqlite(connection, table, key, columns)
         if dialect == "postgresql":
             sequence = connection.execute(
                 select(func.pg_get_serial_sequence(table.name, key.name))).scalar()
             if sequence is not None:
-                return _insert_postgresql(connection, table, key, values, sequence)
-    result = connection.execute(
-        insert(table).returning(key, sort_by_parameter_order=True), values)
+                return _insert_postgresql(connection, table, key, columns, sequence)
+    result = connection.execute(insert(table).returning(key, sort_by_parameter_order=True),
+                                _as_rows(columns))
     return list(result.scalars())
 
 
-def _insert_sqlite(connection, table: Table, key: Column, values: list[dict]) -> list[int]:
+def _insert_sqlite(connection, table: Table, key: Column, columns: dict[str, list]) -> list[int]:
     # SQLite does not say which RETURNING row belongs to which parameters (SQLAlchemy would
     # insert row by row). But under the write lock it gives each new row one more than the
     # largest id so far (or than the AUTOINCREMENT counter), in the order of the rows: the
     # new ids are the run that ends at last_insert_rowid(). That is checked, so an exhausted
     # rowid range (where SQLite picks ids at random) fails loudly instead.
+    count = _length(columns)
     before = connection.execute(select(func.max(key))).scalar() or 0
-    write_rows(connection, table, values)
+    write_columns(connection, table, columns)
     last = connection.exec_driver_sql("SELECT last_insert_rowid()").scalar()
-    first = last - len(values) + 1
+    first = last - count + 1
     if first <= before or connection.execute(select(func.count()).where(
-            key.between(first, last))).scalar() != len(values):
+            key.between(first, last))).scalar() != count:
         raise RuntimeError(f"{table.name}: the new ids are not consecutive, so the order of "
                            "the inserted rows is unknown.")
     return list(range(first, last + 1))
 
 
-def _insert_postgresql(connection, table: Table, key: Column, values: list[dict],
+def _insert_postgresql(connection, table: Table, key: Column, columns: dict[str, list],
                        sequence: str) -> list[int]:
     # RETURNING in parameter order would make SQLAlchemy insert row by row (the key is
     # made by the server): take the ids from the key's sequence first, then copy them in.
     ids = list(connection.execute(select(func.nextval(sequence)).select_from(
-        func.generate_series(1, len(values)))).scalars())
-    write_rows(connection, table, [{**row, key.key: record_id}
-                                   for row, record_id in zip(values, ids, strict=True)])
+        func.generate_series(1, _length(columns)))).scalars())
+    write_columns(connection, table, {**columns, key.key: ids})
     return ids
+
+
+def _as_rows(columns: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    return [dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)]
 
 
 #: fewer rows than this go to PostgreSQL as an INSERT (COPY costs more round trips)
@@ -281,14 +339,20 @@ COPY_MIN_ROWS = 50
 
 @functools.lru_cache(maxsize=256)
 def _prepared(table: Table, names: tuple[str, ...], dialect) -> tuple:
-    """The compiled INSERT of ``names``, its columns in parameter order, and a function.
+    """The compiled INSERT of ``names``, its columns in parameter order, and their processors.
 
-    The function gives a row's parameters in that order, through the columns' processors.
+    A processor turns a value (not ``None``) into its parameter; ``None``: as it is.
     """
     statement = insert(table).compile(dialect=dialect, column_keys=list(names))
     # SQLite's positional parameters, in the order the compiled statement names them
     columns = [table.c[name] for name in statement.positiontup or names]
-    processors = [_processor(column.type, dialect) for column in columns]
+    return statement, columns, [_processor(column.type, dialect) for column in columns]
+
+
+@functools.lru_cache(maxsize=256)
+def _by_row(table: Table, names: tuple[str, ...], dialect) -> Callable:
+    """A function giving a row's parameters in the order of :func:`_prepared`."""
+    _, columns, processors = _prepared(table, names, dialect)
     keys = [column.key for column in columns]
     in_order = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
     processed = [(index, process) for index, process in enumerate(processors) if process]
@@ -303,7 +367,7 @@ def _prepared(table: Table, names: tuple[str, ...], dialect) -> tuple:
                 values[index] = process(values[index])
         return tuple(values)
 
-    return statement, columns, parameters
+    return parameters
 
 
 def _processor(kind, dialect) -> Callable[[Any], Any] | None:
@@ -390,15 +454,50 @@ def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
     """
     if not rows:
         return
-    dialect = connection.dialect
-    by_copy = dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS
-    if not (by_copy or dialect.name == "sqlite"):
-        connection.execute(insert(table), list(rows))
+    names = tuple(rows[0])
+    parameters = _by_row(table, names, connection.dialect)
+    _write(connection, table, names, len(rows), lambda: map(parameters, rows),
+           lambda: list(rows), wait)
+
+
+def write_columns(connection, table: Table, columns: Mapping[str, Sequence[Any]], *,
+                  wait: bool = True) -> None:
+    """:func:`write_rows` with the values given a column at a time: ``{column: [values]}``.
+
+    Each list holds one value per row, in the same order; the parameters are made a
+    column at a time (no dict per row).
+    """
+    count = _length(columns)
+    if not count:
         return
-    statement, columns, parameters = _prepared(table, tuple(rows[0]), dialect)
-    values = map(parameters, rows)
+    names = tuple(columns)
+    _, in_order, processors = _prepared(table, names, connection.dialect)
+
+    def parameters() -> Iterator[tuple]:
+        return zip(*(values if process is None
+                     else [None if value is None else process(value) for value in values]
+                     for values, process in zip((columns[column.key] for column in in_order),
+                                                processors, strict=True)), strict=True)
+
+    _write(connection, table, names, count, parameters, lambda: _as_rows(columns), wait)
+
+
+def _write(connection, table: Table, names: tuple[str, ...], count: int,
+           parameters: Callable[[], Iterable[Sequence[Any]]],
+           rows: Callable[[], list[dict[str, Any]]], wait: bool) -> None:
+    """The storage step of :func:`write_rows` and :func:`write_columns`: ``count`` rows.
+
+    ``parameters()`` gives each row's parameters in the order of :func:`_prepared`;
+    ``rows()`` the rows as dicts, for the databases that take them so.
+    """
+    dialect = connection.dialect
+    by_copy = dialect.name == "postgresql" and count >= COPY_MIN_ROWS
+    if not (by_copy or dialect.name == "sqlite"):
+        connection.execute(insert(table), rows())
+        return
+    statement, columns, _ = _prepared(table, names, dialect)
     if dialect.name == "sqlite":
-        connection.exec_driver_sql(statement.string, list(values))
+        connection.exec_driver_sql(statement.string, list(parameters()))
         return
     from psycopg import sql
 
@@ -408,10 +507,10 @@ def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
     driver = connection.connection.driver_connection
     _finish_copy(connection.info)
     if wait or not event.contains(connection.engine, "commit", _finish_before):
-        _copy(driver, copy_from, values)
+        _copy(driver, copy_from, parameters())
     else:
         connection.info[_PENDING_COPY] = _copier().submit(_copy, driver, copy_from,
-                                                          list(values))
+                                                          list(parameters()))
 
 
 def _copy(driver, copy_from, values: Iterable[Sequence[Any]]) -> None:
@@ -536,10 +635,15 @@ def fewer_collections(threshold: int = 1_000_000) -> Iterator[None]:
 
 
 class _DefaultContext:
-    """What a column's default callable may ask: the row's values so far."""
+    """What a column's default callable may ask: the row's values so far (made when asked)."""
 
-    def __init__(self, values: dict[str, Any]):
-        self.current_parameters = values
+    def __init__(self, columns: Mapping[str, Sequence[Any]], index: int):
+        self._columns, self._index = columns, index
+
+    @property
+    def current_parameters(self) -> dict[str, Any]:
+        """The values of the row being inserted, by column name."""
+        return {name: values[self._index] for name, values in self._columns.items()}
 
     def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict:
         """The values of the row being inserted."""
@@ -553,42 +657,49 @@ def _attributes(mapper: Mapper) -> frozenset[str]:
 
 
 @functools.cache
-def _parameters(mapper: Mapper) -> tuple[tuple[str, ...], tuple[str, ...], tuple, tuple]:
-    """What :func:`_values` needs of the mapper, in table order.
+def _column_names(mapper: Mapper) -> tuple[tuple[str, str], ...]:
+    """(attribute, column name) of each mapped column, in table order."""
+    return tuple((attr.key, attr.columns[0].key) for attr in mapper.column_attrs)
 
-    The attributes and column names of the columns but the key, the key's (attribute,
-    column name), and (attribute, column name, default) of each column with a default.
+
+def _by_column_name(mapper: Mapper, columns: Mapping[str, list]) -> dict[str, list]:
+    """The INSERT's values by column name.
+
+    Every column but the key (``None`` where not given), and the key where some record
+    has one.
     """
-    attributes, names, defaulted, key = [], [], [], ()
-    for attr in mapper.column_attrs:
-        column = attr.columns[0]
-        if column.primary_key:
-            key = (attr.key, column.key)
+    key = mapper.primary_key[0].key
+    count = _length(columns)
+    named = {name: columns.get(attribute) or [None] * count
+             for attribute, name in _column_names(mapper)}
+    if not any(value is not None for value in named[key]):
+        del named[key]
+    return named
+
+
+def _fill_defaults(mapper: Mapper, columns: dict[str, list], count: int,
+                   records: list[Any] | None) -> None:
+    """A ``None`` in a column with a default gets the default, a column at a time.
+
+    The defaults go into the records too, as the ORM sets them on the instance, so the
+    audit and event rows show them. A default callable is given the row's values (with
+    the defaults of the columns before it).
+    """
+    names = dict(_column_names(mapper))
+    for attribute, name in _column_names(mapper):
+        default = mapper.local_table.c[name].default
+        values = columns.get(attribute) or [None] * count
+        missing = [index for index, value in enumerate(values) if value is None]
+        if default is None or not missing:
+            continue
+        values = list(values)
+        if default.is_callable:
+            by_name = {names[other]: column for other, column in columns.items()}
+            for index in missing:
+                values[index] = default.arg(_DefaultContext(by_name, index))
         else:
-            attributes.append(attr.key)
-            names.append(column.key)
-        if column.default is not None:
-            defaulted.append((attr.key, column.key, column.default))
-    return tuple(attributes), tuple(names), key, tuple(defaulted)
-
-
-def _values(mapper: Mapper, records: list[Any]) -> list[dict[str, Any]]:
-    """The records' INSERT parameters; a ``None`` column with a default gets the default.
-
-    A column at a time. The defaults go back into the records too, as the ORM sets them
-    on the instance, so the audit and event rows show them. A default callable is given
-    the row's values (with the defaults of the columns before it).
-    """
-    attributes, names, (key, key_name), defaulted = _parameters(mapper)
-    states = [record.__dict__ for record in records]
-    values = [dict(zip(names, map(state.get, attributes), strict=True)) for state in states]
-    if any(state.get(key) is not None for state in states):
-        for state, row in zip(states, values, strict=True):
-            if state.get(key) is not None:
-                row[key_name] = state[key]
-    for attribute, name, default in defaulted:
-        for state, row in zip(states, values, strict=True):
-            if row.get(name) is None:
-                row[name] = state[attribute] = (
-                    default.arg(_DefaultContext(row)) if default.is_callable else default.arg)
-    return values
+            for index in missing:
+                values[index] = default.arg
+        columns[attribute] = values
+        for index in missing if records is not None else ():
+            records[index].__dict__[attribute] = values[index]

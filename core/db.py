@@ -120,6 +120,11 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type:
+        """``datetime`` (a decorator's own default says ``object``)."""
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         """Store in UTC; a naive value is taken to be UTC already."""
         if value is not None and value.tzinfo not in (None, UTC):
@@ -463,13 +468,9 @@ def log_changes(session: Session, batches, *,
     (``core_contact.bulk_created``), whose ``data["ids"]`` lists them, instead of one event
     per record (see :func:`batch_events`).
     """
-    from onward.core.bulk import write_rows
-    from onward.core.events import EventRecord, batch_event_row, event_row
-    from onward.core.models import AuditEntry
+    from onward.core.events import batch_event_row, event_row
 
-    actor = current_actor()
-    base = {"user_id": getattr(actor, "id", None), "created_at": utcnow(),
-            "domain_id": getattr(actor, "domain_id", None)}
+    base = _log_base()
     audit, logged = [], []
     for kind, records in batches:
         batched = []  # the records one batch event announces
@@ -489,7 +490,34 @@ def log_changes(session: Session, batches, *,
                 logged.append(event_row(obj, kind, changes, base))
             elif obj.__events__:
                 batched.append(obj)
-        logged.extend(batch_event_row(group, kind, base) for group in _by_model(batched))
+        logged.extend(batch_event_row(group[0], [record.id for record in group], kind, base)
+                      for group in _by_model(batched))
+    _write_log(session, audit, logged)
+
+
+def log_batch_created(session: Session, first: Any, ids: list[int]) -> None:
+    """The one ``<table>.bulk_created`` event of records inserted together (``ids``).
+
+    For bulk writers that make no record objects (:func:`onward.core.bulk.insert_columns`):
+    ``first`` is the first record, which the event takes its domain from.
+    """
+    from onward.core.events import batch_event_row
+
+    _write_log(session, [], [batch_event_row(first, ids, "create", _log_base())])
+
+
+def _log_base() -> dict[str, Any]:
+    """What every audit and event row of a change holds: who, when, in which domain."""
+    actor = current_actor()
+    return {"user_id": getattr(actor, "id", None), "created_at": utcnow(),
+            "domain_id": getattr(actor, "domain_id", None)}
+
+
+def _write_log(session: Session, audit: list[dict], logged: list[dict]) -> None:
+    from onward.core.bulk import write_rows
+    from onward.core.events import EventRecord
+    from onward.core.models import AuditEntry
+
     connection = session.connection()
     write_rows(connection, AuditEntry.__table__, audit)
     if logged:

@@ -124,11 +124,13 @@ def event_row(record: Any, kind: str, changes: dict, base: dict) -> dict:
     }
 
 
-def batch_event_row(records: list[Any], kind: str, base: dict) -> dict:
-    """The one event-log row of a batch of records of one model (see ``core/db.py``)."""
-    first = records[0]
+def batch_event_row(first: Any, ids: list[int], kind: str, base: dict) -> dict:
+    """The one event-log row of a batch of records of one model (see ``core/db.py``).
+
+    ``first`` is the batch's first record, ``ids`` the ids of them all.
+    """
     return {**event_row(first, kind, {}, base), "name": f"{first.__tablename__}.bulk_{kind}d",
-            "record_id": None, "data": {"ids": [record.id for record in records]}}
+            "record_id": None, "data": {"ids": ids}}
 
 
 def emit(name: str, *, record: Any = None, data: dict | None = None) -> EventRecord:

@@ -48,8 +48,13 @@ class Change:
 
 def rules_for(record: Any, kind: str) -> list[Rule]:
     """The rules of the current app that apply to ``record`` for a ``kind`` change."""
+    return rules_for_model(type(record), kind)
+
+
+def rules_for_model(model: type, kind: str) -> list[Rule]:
+    """The rules of the current app that apply to records of ``model`` for a ``kind`` change."""
     rules = current_app.extensions["onward"].registries.rules.values()
-    return [rule for rule in rules if isinstance(record, rule.model) and kind in rule.on]
+    return [rule for rule in rules if issubclass(model, rule.model) and kind in rule.on]
 
 
 def run_rules(new: list[Any], dirty: list[Any], deleted: list[Any], modified) -> None:

@@ -1,7 +1,7 @@
 """Publishing: ready staging rows into the target, by natural key, in undoable batches.
 
 Each chunk is written inside a savepoint: its new records with one bulk insert
-(:func:`onward.insert_many`, one ``<table>.bulk_created`` event per chunk) and its updates
+(:func:`onward.insert_columns`, one ``<table>.bulk_created`` event per chunk) and its updates
 through the ORM (one ``<table>.bulk_updated`` event per chunk; undo's deletes likewise), so
 the target's business rules, numbering and audit log apply as for any other writer; its
 rows stay locked until it is written, so a fix saved meanwhile waits.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +35,7 @@ from onward import (
     db,
     delete_many,
     fewer_collections,
-    insert_many,
+    insert_columns,
     require,
     utcnow,
     write_rows,
@@ -124,7 +123,7 @@ class Publisher:
         those that failed (with any :meth:`fail` named since the last chunk); the batch's
         counts and undo data follow.
         """
-        published = [(row, record.id) for row, record in self._records(rows)]
+        published = self._records(rows)
         failed, self.failed = self.failed, []
         write_rows(db.session.connection(), BatchUpdate.__table__,
                    [{"batch_id": self.batch.id, "record_id": record_id, "old": old}
@@ -172,8 +171,8 @@ class Publisher:
     def _restore(self, saved: tuple) -> None:
         self.counts, self.inserted, self.updated = saved
 
-    def _records(self, rows: list[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, Any]]:
-        """Write the rows' records: ``(row, record)`` pairs.
+    def _records(self, rows: list[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, int]]:
+        """Write the rows' records: ``(row, record id)`` pairs.
 
         A chunk a rule refuses is written again without the refused row (a few times),
         then one row at a time.
@@ -215,82 +214,87 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _new_record(plan: Plan, data_import: DataImport) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A new record's values besides its cells: (under them, over them).
-
-    Under: the columns' scalar defaults (what a blank cell inserts) and the import's
-    domain; over: the import's account.
-    """
-    target = plan.target
-    under = dict(_column_defaults(target.model, tuple(item.name for item in target.fields)))
-    if hasattr(target.model, "domain_id"):
-        under["domain_id"] = data_import.domain_id
-    over = {target.account_field: data_import.account_id} if target.account_field else {}
-    return under, over
-
-
 @functools.cache
 def _column_defaults(model: type, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields' scalar column defaults: what a blank cell of a new record becomes."""
     columns = sa.inspect(model).local_table.columns
     return {name: columns[name].default.arg
-            if columns[name].default is not None and columns[name].default.is_scalar else None
-            for name in names}
+            for name in names
+            if columns[name].default is not None and columns[name].default.is_scalar}
 
 
-def _write(publisher: Publisher, new_record: tuple[dict[str, Any], dict[str, Any]],
-           values: dict[str, Any], key: tuple, existing) -> tuple[Any, bool]:
+def _write(publisher: Publisher, values: dict[str, Any], key: tuple,
+           existing: dict[tuple, Any]) -> tuple[Any, bool]:
     """Update one record (not flushed) or stage a new one; returns it and whether it is new.
 
-    A new record is a ``SimpleNamespace`` of its values (see :func:`_new_record`) until
-    :func:`_write_all` inserts it.
+    A new record is a dict of its values until :func:`_write_all` inserts it (a blank
+    cell, ``None``, gets the column's default then); a later row of the chunk with the
+    same key updates that dict.
     """
     target = publisher.plan.target
-    fields = {name: value for name, value in values.items() if value is not None}
     record = existing.get(key)
     if record is None:
-        under, over = new_record
-        record = existing[key] = SimpleNamespace(**{**under, **fields, **over})
+        existing[key] = dict(values)
         publisher.counts["inserted"] += 1
-        return record, True
-    old = {name: getattr(record, name) for name, value in fields.items()
-           if name not in target.natural_key and getattr(record, name) != value}
+        return existing[key], True
+    if isinstance(record, dict):
+        defaults = _column_defaults(target.model, tuple(item.name for item in target.fields))
+        current = {name: defaults.get(name) if record.get(name) is None else record[name]
+                   for name in values}
+    else:
+        current = {name: getattr(record, name) for name in values}
+    old = {name: current[name] for name, value in values.items()
+           if value is not None and name not in target.natural_key and current[name] != value}
     if not old:
         publisher.counts["unchanged"] += 1
         return record, False
-    for name in old:
-        setattr(record, name, fields[name])
     publisher.counts["updated"] += 1
-    if not isinstance(record, SimpleNamespace):  # undo deletes a record inserted in the batch
-        publisher.updated.setdefault(record.id,
-                                     {name: _plain(value) for name, value in old.items()})
+    if isinstance(record, dict):  # undo deletes a record inserted in the batch
+        record.update({name: values[name] for name in old})
+        return record, False
+    for name in old:
+        setattr(record, name, values[name])
+    publisher.updated.setdefault(record.id, {name: _plain(value) for name, value in old.items()})
     return record, False
 
 
-def _write_all(publisher: Publisher, good, existing) -> list[tuple[Any, Any]]:
+def _new_columns(plan: Plan, data_import: DataImport,
+                 records: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """New records' values a field at a time, with the import's account and domain."""
+    target, count = plan.target, len(records)
+    columns = {item.name: [record.get(item.name) for record in records]
+               for item in target.fields}
+    if hasattr(target.model, "domain_id"):
+        columns["domain_id"] = [data_import.domain_id] * count
+    if target.account_field:
+        columns[target.account_field] = [data_import.account_id] * count
+    return columns
+
+
+def _write_all(publisher: Publisher, good, existing) -> list[tuple[Any, int]]:
     """Write rows in one savepoint: updates in one flush, new records in one bulk insert.
 
-    Returns (row, record) pairs. A rule's refusal of a new record carries that record's
-    staging row as ``row``.
+    Returns (row, record id) pairs. A rule's refusal of a new record carries that
+    record's staging row as ``row``.
     """
     plan = publisher.plan
     with db.session.begin_nested():
-        new_record = _new_record(plan, publisher.data_import)
-        written = [(row, *_write(publisher, new_record, values, key, existing))
+        written = [(row, *_write(publisher, values, key, existing))
                    for row, values, key in good]
         with batch_events():  # the chunk's updates: one event
             db.session.flush()
         new = [(row, record) for row, record, is_new in written if is_new]
         try:
-            ids = insert_many(plan.target.model, [vars(record) for _, record in new],
-                              events="batch")
+            ids = insert_columns(plan.target.model, _new_columns(
+                plan, publisher.data_import, [record for _, record in new]), events="batch")
         except OnwardError as refused:
             if getattr(refused, "index", None) is not None:
                 refused.row = new[refused.index][0]
             raise
-    for (_, record), record_id in zip(new, ids, strict=True):
-        record.id = record_id
     _add_spans(publisher.inserted, ids)
-    return [(row, record) for row, record, _ in written]
+    inserted = {id(record): record_id for (_, record), record_id in zip(new, ids, strict=True)}
+    return [(row, inserted[id(record)] if isinstance(record, dict) else record.id)
+            for row, record, _ in written]
 
 
 #: rule refusals of new records a chunk is written again for, before going one row at a time

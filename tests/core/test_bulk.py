@@ -489,9 +489,11 @@ def test_among_finds_values_and_tuples_and_sends_postgresql_one_array_per_column
     from onward import among
 
     account = make_account()
+    start = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     with app.app_context():
-        insert_many(exemplar.ExemplarThing, [{"name": name, "account_id": account}
-                                             for name in ("Alpha", "Beta", "Gamma")])
+        insert_many(exemplar.ExemplarThing, [  # created apart: one microsecond may hold all
+            {"name": name, "account_id": account, "created_at": start + dt.timedelta(hours=i)}
+            for i, name in enumerate(("Alpha", "Beta", "Gamma"))])
         db.session.commit()
         thing = exemplar.ExemplarThing
 
