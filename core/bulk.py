@@ -57,6 +57,7 @@ from onward.core.db import (
     log_batch_created,
     log_changes,
     next_numbers,
+    utcnow,
 )
 from onward.core.errors import OnwardError
 
@@ -183,11 +184,18 @@ def _records(mapper: Mapper, columns: Mapping[str, Sequence[Any]], count: int) -
 
 
 def _stamped(session, model: type, columns: dict[str, Any], count: int) -> dict[str, Any]:
-    """Actor, numbers and account domains, as ``before_flush`` stamps new records."""
+    """Actor, time, numbers and account domains, as ``before_flush`` stamps new records.
+
+    The records of a batch share one moment (as SQL's ``now()`` within a transaction),
+    where the ORM would ask the clock once per record.
+    """
     if issubclass(model, TimestampMixin):
-        actor_id = getattr(current_actor(), "id", None)
-        given = columns.get("created_by_id") or [None] * count
-        columns["created_by_id"] = [actor_id if value is None else value for value in given]
+        actor_id, now = getattr(current_actor(), "id", None), utcnow()
+        for name, stamp in (("created_by_id", actor_id), ("created_at", now),
+                            ("updated_at", now)):
+            given = columns.get(name)
+            columns[name] = ([stamp] * count if given is None
+                             else [stamp if value is None else value for value in given])
         columns["updated_by_id"] = [actor_id] * count
     if issubclass(model, NumberedMixin):
         numbers = list(columns.get("number") or [None] * count)
@@ -688,11 +696,16 @@ def _fill_defaults(mapper: Mapper, columns: dict[str, list], count: int,
     names = dict(_column_names(mapper))
     for attribute, name in _column_names(mapper):
         default = mapper.local_table.c[name].default
-        values = columns.get(attribute) or [None] * count
-        missing = [index for index, value in enumerate(values) if value is None]
-        if default is None or not missing:
+        if default is None:
             continue
-        values = list(values)
+        values = columns.get(attribute)
+        if values is None:
+            values, missing = [None] * count, range(count)
+        else:
+            missing = [index for index, value in enumerate(values) if value is None]
+            if not missing:
+                continue
+            values = list(values)
         if default.is_callable:
             by_name = {names[other]: column for other, column in columns.items()}
             for index in missing:

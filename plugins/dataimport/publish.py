@@ -19,8 +19,8 @@ ready rows as read (the one pass).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import delete, func, select, update
@@ -47,9 +47,11 @@ from onward.plugins.dataimport.rowstatus import status_counts
 from onward.plugins.dataimport.validation import Plan, check_values, plan_for
 
 
-def _key(values: dict[str, Any], fields: tuple[str, ...]) -> tuple:
-    return tuple(v.casefold() if isinstance(v, str) else v
-                 for v in (values.get(name) for name in fields))
+def _keys(columns: dict[str, list[Any]], fields: tuple[str, ...], count: int) -> list[tuple]:
+    """Each row's natural key as compared with the target's (text lower-cased)."""
+    parts = [[v.casefold() if isinstance(v, str) else v for v in columns[name]]
+             if name in columns else [None] * count for name in fields]
+    return list(zip(*parts, strict=True))
 
 
 def _existing(plan: Plan, data_import: DataImport, keys: list[tuple]) -> dict[tuple, Any]:
@@ -69,7 +71,8 @@ def _existing(plan: Plan, data_import: DataImport, keys: list[tuple]) -> dict[tu
                                else among(compared, keys))
     if target.account_field:
         stmt = stmt.where(getattr(model, target.account_field) == data_import.account_id)
-    return {_key({c.key: getattr(record, c.key) for c in columns}, target.natural_key): record
+    return {tuple(v.casefold() if isinstance(v, str) else v
+                  for v in (getattr(record, c.key) for c in columns)): record
             for record in db.session.scalars(stmt)}
 
 
@@ -88,8 +91,8 @@ class Publisher:
     :func:`publish` feeds it the ready rows of staging; an import that publishes as it
     stages (:func:`~onward.plugins.dataimport.staging.stage_file` with ``publisher=``)
     feeds it each chunk's ready rows as read. A row is any object standing for a staging
-    row; :meth:`write` gives back which were published (with their records' ids) and
-    which failed (with their problems).
+    row, its values come a field at a time; :meth:`write` gives back which were published
+    (with their records' ids) and which failed (with their problems).
     """
 
     def __init__(self, data_import: DataImport, plan: Plan | None = None) -> None:
@@ -115,15 +118,16 @@ class Publisher:
         self.counts["failed"] += 1
         self.failed.append((row, problems))
 
-    def write(self, rows: list[tuple[Any, dict[str, Any]]]
+    def write(self, rows: Sequence[Any], columns: dict[str, list[Any]]
               ) -> tuple[list[tuple[Any, int]], list[tuple[Any, list[dict[str, str]]]]]:
-        """Publish ``(row, converted values)`` pairs that passed their checks, as one chunk.
+        """Publish ``rows`` that passed their checks, as one chunk.
 
-        Returns ``(row, record id)`` for the rows published and ``(row, problems)`` for
-        those that failed (with any :meth:`fail` named since the last chunk); the batch's
-        counts and undo data follow.
+        ``columns`` hold their converted values a field at a time (``{field: [value of
+        each row]}``). Returns ``(row, record id)`` for the rows published and ``(row,
+        problems)`` for those that failed (with any :meth:`fail` named since the last
+        chunk); the batch's counts and undo data follow.
         """
-        published = self._records(rows)
+        published = self._records(rows, columns)
         failed, self.failed = self.failed, []
         write_rows(db.session.connection(), BatchUpdate.__table__,
                    [{"batch_id": self.batch.id, "record_id": record_id, "old": old}
@@ -163,7 +167,7 @@ class Publisher:
                                                      BatchUpdate.id > last_update))
         self._restore(saved)
         self.failed = []
-        self.write([])
+        self.write([], {})
 
     def _saved(self) -> tuple:
         return (dict(self.counts), [list(span) for span in self.inserted], dict(self.updated))
@@ -171,7 +175,8 @@ class Publisher:
     def _restore(self, saved: tuple) -> None:
         self.counts, self.inserted, self.updated = saved
 
-    def _records(self, rows: list[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, int]]:
+    def _records(self, rows: Sequence[Any], columns: dict[str, list[Any]]
+                 ) -> list[tuple[Any, int]]:
         """Write the rows' records: ``(row, record id)`` pairs.
 
         A chunk a rule refuses is written again without the refused row (a few times),
@@ -180,34 +185,46 @@ class Publisher:
         if not rows:
             return []
         plan, data_import = self.plan, self.data_import
-        good = [(row, values, _key(values, plan.target.natural_key)) for row, values in rows]
-        keys = [key for _, _, key in good]
-        existing = _existing(plan, data_import, keys)
+        chunk = _Chunk(rows, columns, _keys(columns, plan.target.natural_key, len(rows)))
+        good = list(range(len(rows)))
+        existing = _existing(plan, data_import, chunk.keys)
         retries = _BULK_RETRIES
         while True:
             saved = self._saved()
             try:
-                return _write_all(self, good, existing)
+                return _write_all(self, chunk, good, existing)
             except (OnwardError, IntegrityError) as refused:
                 self._restore(saved)
                 existing.clear()
-                existing.update(_existing(plan, data_import, keys))
-                row, retries = getattr(refused, "row", None), retries - 1
-                if row is None or retries < 0:
+                existing.update(_existing(plan, data_import, chunk.keys))
+                position, retries = getattr(refused, "position", None), retries - 1
+                if position is None or retries < 0:
                     break
-                self.fail(row, [_refusal(refused)])
-                good = [item for item in good if item[0] is not row]
+                self.fail(rows[position], [_refusal(refused)])
+                good.remove(position)
         written = []  # find the rows refused, one by one
-        for item in good:
+        for position in good:
             saved = self._saved()
             try:
-                written += _write_all(self, [item], existing)
+                written += _write_all(self, chunk, [position], existing)
             except (OnwardError, IntegrityError) as refused:
                 self._restore(saved)
                 existing.clear()
-                existing.update(_existing(plan, data_import, keys))
-                self.fail(item[0], [_refusal(refused)])
+                existing.update(_existing(plan, data_import, chunk.keys))
+                self.fail(rows[position], [_refusal(refused)])
         return written
+
+
+class _Chunk(NamedTuple):
+    """The rows :meth:`Publisher.write` was given: their values by field, their keys."""
+
+    rows: Sequence[Any]
+    columns: dict[str, list[Any]]
+    keys: list[tuple]
+
+    def values(self, position: int) -> dict[str, Any]:
+        """The values of one row."""
+        return {name: column[position] for name, column in self.columns.items()}
 
 
 def _plain(value: Any) -> Any:
@@ -223,23 +240,25 @@ def _column_defaults(model: type, names: tuple[str, ...]) -> dict[str, Any]:
             if columns[name].default is not None and columns[name].default.is_scalar}
 
 
-def _write(publisher: Publisher, values: dict[str, Any], key: tuple,
-           existing: dict[tuple, Any]) -> tuple[Any, bool]:
-    """Update one record (not flushed) or stage a new one; returns it and whether it is new.
+def _write(publisher: Publisher, chunk: _Chunk, position: int, existing: dict[tuple, Any],
+           changed: dict[int, dict[str, Any]]) -> Any:
+    """Update the record of one row (not flushed), or note that it is new.
 
-    A new record is a dict of its values until :func:`_write_all` inserts it (a blank
-    cell, ``None``, gets the column's default then); a later row of the chunk with the
-    same key updates that dict.
+    Returns the record, or for a new one the position of the row that makes it (until
+    :func:`_write_all` inserts it, a blank cell, ``None``, getting the column's default);
+    a later row of the chunk with the same key changes that new record (``changed``).
     """
-    target = publisher.plan.target
+    target, key = publisher.plan.target, chunk.keys[position]
     record = existing.get(key)
     if record is None:
-        existing[key] = dict(values)
+        existing[key] = position
         publisher.counts["inserted"] += 1
-        return existing[key], True
-    if isinstance(record, dict):
+        return position
+    values = chunk.values(position)
+    if isinstance(record, int):  # a new record of this chunk
         defaults = _column_defaults(target.model, tuple(item.name for item in target.fields))
-        current = {name: defaults.get(name) if record.get(name) is None else record[name]
+        first = {**chunk.values(record), **changed.get(record, {})}
+        current = {name: defaults.get(name) if first.get(name) is None else first[name]
                    for name in values}
     else:
         current = {name: getattr(record, name) for name in values}
@@ -247,23 +266,26 @@ def _write(publisher: Publisher, values: dict[str, Any], key: tuple,
            if value is not None and name not in target.natural_key and current[name] != value}
     if not old:
         publisher.counts["unchanged"] += 1
-        return record, False
+        return record
     publisher.counts["updated"] += 1
-    if isinstance(record, dict):  # undo deletes a record inserted in the batch
-        record.update({name: values[name] for name in old})
-        return record, False
+    if isinstance(record, int):  # undo deletes a record inserted in the batch
+        changed.setdefault(record, {}).update({name: values[name] for name in old})
+        return record
     for name in old:
         setattr(record, name, values[name])
     publisher.updated.setdefault(record.id, {name: _plain(value) for name, value in old.items()})
-    return record, False
+    return record
 
 
-def _new_columns(plan: Plan, data_import: DataImport,
-                 records: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """New records' values a field at a time, with the import's account and domain."""
-    target, count = plan.target, len(records)
-    columns = {item.name: [record.get(item.name) for record in records]
-               for item in target.fields}
+def _new_columns(plan: Plan, data_import: DataImport, chunk: _Chunk, new: list[int],
+                 changed: dict[int, dict[str, Any]]) -> dict[str, list[Any]]:
+    """The new records' values a field at a time, with the import's account and domain."""
+    target, count = plan.target, len(new)
+    columns = {name: [column[position] for position in new]
+               for name, column in chunk.columns.items()}
+    for index, position in enumerate(new):
+        for name, value in changed.get(position, {}).items():
+            columns[name][index] = value
     if hasattr(target.model, "domain_id"):
         columns["domain_id"] = [data_import.domain_id] * count
     if target.account_field:
@@ -271,30 +293,32 @@ def _new_columns(plan: Plan, data_import: DataImport,
     return columns
 
 
-def _write_all(publisher: Publisher, good, existing) -> list[tuple[Any, int]]:
+def _write_all(publisher: Publisher, chunk: _Chunk, positions: list[int],
+               existing: dict[tuple, Any]) -> list[tuple[Any, int]]:
     """Write rows in one savepoint: updates in one flush, new records in one bulk insert.
 
-    Returns (row, record id) pairs. A rule's refusal of a new record carries that
-    record's staging row as ``row``.
+    Returns (row, record id) pairs. A rule's refusal of a new record carries the position
+    of its row as ``position``.
     """
-    plan = publisher.plan
+    plan, changed = publisher.plan, {}
     with db.session.begin_nested():
-        written = [(row, *_write(publisher, values, key, existing))
-                   for row, values, key in good]
+        written = [_write(publisher, chunk, position, existing, changed)
+                   for position in positions]
         with batch_events():  # the chunk's updates: one event
             db.session.flush()
-        new = [(row, record) for row, record, is_new in written if is_new]
+        new = [position for position, record in zip(positions, written, strict=True)
+               if isinstance(record, int) and record == position]
         try:
             ids = insert_columns(plan.target.model, _new_columns(
-                plan, publisher.data_import, [record for _, record in new]), events="batch")
+                plan, publisher.data_import, chunk, new, changed), events="batch")
         except OnwardError as refused:
             if getattr(refused, "index", None) is not None:
-                refused.row = new[refused.index][0]
+                refused.position = new[refused.index]
             raise
     _add_spans(publisher.inserted, ids)
-    inserted = {id(record): record_id for (_, record), record_id in zip(new, ids, strict=True)}
-    return [(row, inserted[id(record)] if isinstance(record, dict) else record.id)
-            for row, record, _ in written]
+    inserted = dict(zip(new, ids, strict=True))
+    return [(chunk.rows[position], inserted[record] if isinstance(record, int) else record.id)
+            for position, record in zip(positions, written, strict=True)]
 
 
 #: rule refusals of new records a chunk is written again for, before going one row at a time
@@ -309,16 +333,17 @@ def _refusal(refused: Exception) -> dict[str, str]:
 
 def _publish_chunk(publisher: Publisher, chunk) -> None:
     """Check staged rows again (the rules may have changed), publish them, mark them."""
-    plan = publisher.plan
-    converted, problems = check_values(plan, publisher.data_import,
+    converted, problems = check_values(publisher.plan, publisher.data_import,
                                        [row.values for row in chunk])
     good = []
-    for row, values, found in zip(chunk, converted, problems, strict=True):
+    for position, (row, found) in enumerate(zip(chunk, problems, strict=True)):
         if found:
             publisher.fail(row, found)
         else:
-            good.append((row, values))
-    published, failed = publisher.write(good)
+            good.append(position)
+    published, failed = publisher.write(
+        [chunk[position] for position in good],
+        {name: [column[position] for position in good] for name, column in converted.items()})
     rowstatus.mark_published([(row.id, record_id) for row, record_id in published],
                              publisher.batch.id)
     rowstatus.mark_needs_attention([(row.id, found) for row, found in failed])

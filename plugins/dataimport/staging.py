@@ -26,7 +26,7 @@ from onward import (
     fewer_collections,
     require,
     utcnow,
-    write_rows,
+    write_columns,
 )
 from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.mapping import ColumnMap, Matching, columns_for
@@ -200,45 +200,51 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
     """One chunk, validated, into staging in one bulk statement (no ORM objects).
 
     The cells are checked column by column as read (a date cell is a date, not text to
-    parse), then kept JSON-safe.
+    parse), then kept JSON-safe; the staging rows are written a column at a time too.
     """
-    common = {"import_id": data_import.id, "file_id": record.id,
-              "account_id": data_import.account_id, "domain_id": data_import.domain_id,
-              "created_at": utcnow()}
+    count = len(chunk)
     columns = {column.field: column.apply_all([row.values[index] for row in chunk])
                for index, column in mapped}
-    converted, problems = check_columns(plan, data_import, columns, len(chunk))
+    converted, problems = check_columns(plan, data_import, columns, count)
     names = list(columns)
     staged = [dict(zip(names, values, strict=True)) for values in zip(
         *map(json_safe_column, columns.values()), strict=True)]
     if plan.records:
         check_records(plan, data_import, staged, problems)
-    key = plan.target.natural_key
-    rows = [{**common, "row_number": row.number, "values": values,
-             "natural_key": natural_key(values, key)}
-            for row, values in zip(chunk, staged, strict=True)]
-    sort_new_rows(plan, data_import, rows, problems)
+    keys = [natural_key(values, plan.target.natural_key) for values in staged]
+    numbers = [row.number for row in chunk]
+    statuses = sort_new_rows(plan, data_import, keys, numbers, problems)
+    batch_ids = record_ids = [None] * count
     if publisher:
-        _publish_ready(publisher, rows, converted)
+        batch_ids, record_ids = _publish_ready(publisher, statuses, problems, converted)
     # PostgreSQL copies the rows in while the next chunk is read and checked
-    write_rows(db.session.connection(), StagingRow.__table__, rows, wait=False)
-    return len(rows)
+    write_columns(db.session.connection(), StagingRow.__table__, {
+        "import_id": [data_import.id] * count, "file_id": [record.id] * count,
+        "account_id": [data_import.account_id] * count,
+        "domain_id": [data_import.domain_id] * count, "created_at": [utcnow()] * count,
+        "row_number": numbers, "values": staged, "natural_key": keys, "status": statuses,
+        "problems": problems, "batch_id": batch_ids, "record_id": record_ids}, wait=False)
+    return count
 
 
-def _publish_ready(publisher: Publisher, rows: list[dict[str, Any]],
-                   converted: dict[str, list[Any]]) -> None:
-    """Publish a chunk's ready rows from their converted values; each row notes the outcome."""
-    names = list(converted)
-    published, failed = publisher.write(
-        [(row, dict(zip(names, values, strict=True)))
-         for row, *values in zip(rows, *converted.values(), strict=True)
-         if row["status"] == "ready"])
-    for row in rows:
-        row["batch_id"] = row["record_id"] = None
-    for row, record_id in published:
-        row.update(status="published", batch_id=publisher.batch.id, record_id=record_id)
-    for row, found in failed:
-        row.update(status="needs_attention", problems=found)
+def _publish_ready(publisher: Publisher, statuses: list[str],
+                   problems: list[list[dict[str, str]]], converted: dict[str, list[Any]]
+                   ) -> tuple[list[int | None], list[int | None]]:
+    """Publish a chunk's ready rows from their converted values.
+
+    Their statuses and problems follow the outcome; returns each row's batch id and
+    record id (``None`` where it was not published).
+    """
+    ready = [position for position, status in enumerate(statuses) if status == "ready"]
+    published, failed = publisher.write(ready, {
+        name: [column[position] for position in ready] for name, column in converted.items()})
+    batch_ids, record_ids = [None] * len(statuses), [None] * len(statuses)
+    for position, record_id in published:
+        statuses[position], record_ids[position] = "published", record_id
+        batch_ids[position] = publisher.batch.id
+    for position, found in failed:
+        statuses[position], problems[position] = "needs_attention", found
+    return batch_ids, record_ids
 
 
 def edit_row(row: StagingRow, values: dict[str, Any]) -> StagingRow:

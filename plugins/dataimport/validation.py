@@ -340,18 +340,17 @@ def check_records(plan: Plan, data_import: DataImport, rows: Sequence[dict[str, 
 
 
 def check_values(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]]
-                 ) -> tuple[list[dict[str, Any]], list[list[dict[str, str]]]]:
+                 ) -> tuple[dict[str, list[Any]], list[list[dict[str, str]]]]:
     """Convert and check a chunk of staged rows' values (field -> value).
 
-    Returns the converted values and the problems of each row.
+    Returns the converted values a field at a time (``{field: [value of each row]}``)
+    and the problems of each row.
     """
     names = [field_plan.field.name for field_plan in plan.fields]
     columns, problems = check_columns(
         plan, data_import, {name: [row.get(name) for row in rows] for name in names}, len(rows))
     check_records(plan, data_import, rows, problems)
-    converted = [dict(zip(names, values, strict=True))
-                 for values in zip(*columns.values(), strict=True)]
-    return converted, problems
+    return columns, problems
 
 
 def _error_code(value: Any) -> str | None:
@@ -438,22 +437,21 @@ def _staged_keys(data_import: DataImport, keys: set[str]) -> dict[str, int]:
     return dict(db.session.execute(staged_keys_query(data_import, keys)).all()) if keys else {}
 
 
-def sort_new_rows(plan: Plan, data_import: DataImport, rows: list[dict[str, Any]],
-                  problems: list[list[dict[str, str]]]) -> None:
-    """Give rows on their way into staging their ``status`` and ``problems``, in place.
+def sort_new_rows(plan: Plan, data_import: DataImport, keys: list[str], numbers: list[int],
+                  problems: list[list[dict[str, str]]]) -> list[str]:
+    """The statuses of rows on their way into staging; duplicates join their ``problems``.
 
-    ``rows`` are staging rows' columns, ``problems`` what :func:`check_columns` found in
-    each; a natural key that a row staged before has, or an earlier row of ``rows``, is a
-    duplicate.
+    ``keys`` and ``numbers`` are the rows' natural keys and row numbers, ``problems`` what
+    :func:`check_columns` found in each; a natural key that a row staged before has, or
+    an earlier row of these, is a duplicate.
     """
-    seen = _staged_keys(data_import, {row["natural_key"] for row in rows} - {""})
-    for row, found in zip(rows, problems, strict=True):
-        key = row["natural_key"]
+    seen = _staged_keys(data_import, set(keys) - {""})
+    for key, number, found in zip(keys, numbers, problems, strict=True):
         if key in seen:
             found.append(_duplicate(plan, seen[key]))
         elif key:
-            seen[key] = row["row_number"]
-        row["status"], row["problems"] = ("needs_attention", found) if found else ("ready", [])
+            seen[key] = number
+    return ["needs_attention" if found else "ready" for found in problems]
 
 
 def _set_statuses(chunk, problems: list[list[dict[str, str]]]) -> None:
