@@ -47,6 +47,7 @@ from sqlalchemy.types import NullType, TypeDecorator
 
 from onward.core.actor import current_actor
 from onward.core.db import (
+    LARGEST_INTEGER,
     AccountScopedMixin,
     AuditedMixin,
     NumberedMixin,
@@ -589,11 +590,18 @@ def among(expressions: ColumnElement | list[ColumnElement] | tuple[ColumnElement
     per column (``= ANY(:array)``, ``IN (SELECT unnest(…))``): with thousands of separate
     parameters, the generic plan the server settles on for a repeated statement compares
     every row with every parameter — a chunk lookup in a large table took seconds.
+    On SQLite, text and whole numbers of one expression travel as one JSON array
+    (``IN (SELECT value FROM json_each(:array))``): SQLAlchemy renders an ``IN`` of
+    thousands of parameters anew for each statement, which cost more than the lookup.
     Elsewhere it is a plain ``IN``.
     """
     values = list(values)
     single = not isinstance(expressions, list | tuple)
-    if db.session.get_bind().dialect.name != "postgresql":
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "sqlite" and single and _listable(expressions, values, dialect):
+        listed = func.json_each(bindparam(None, dump_json(values), type_=String()))
+        return expressions.in_(select(listed.table_valued("value").c.value))
+    if dialect.name != "postgresql":
         return (expressions.in_(values) if single
                 else tuple_(*expressions).in_([tuple(value) for value in values]))
     if single:
@@ -601,6 +609,22 @@ def among(expressions: ColumnElement | list[ColumnElement] | tuple[ColumnElement
     arrays = [_array(expression, [value[index] for value in values])
               for index, expression in enumerate(expressions)]
     return tuple_(*expressions).in_(select(*(func.unnest(array) for array in arrays)))
+
+
+#: the values JSON carries to SQLite as they are compared there
+_LISTABLE = frozenset({str, int, type(None)})
+
+
+def _listable(expression: ColumnElement, values: list[Any], dialect) -> bool:
+    """Whether ``values`` can travel to SQLite as a JSON array.
+
+    Text, 64-bit whole numbers and nulls can, for an expression whose type sends them
+    unchanged.
+    """
+    return (_LISTABLE.issuperset(map(type, values))
+            and expression.type.dialect_impl(dialect).bind_processor(dialect) is None
+            and all(-LARGEST_INTEGER - 1 <= value <= LARGEST_INTEGER
+                    for value in values if type(value) is int))
 
 
 def _array(expression: ColumnElement, values: list[Any]) -> BindParameter:

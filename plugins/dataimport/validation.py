@@ -39,7 +39,10 @@ from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
 from onward.plugins.dataimport.reader.cells import CONTROL_CHARACTERS, CellError, json_safe
 
-#: a converter takes a cell's value and gives (the value to publish, a problem or None)
+#: a converter takes a cell's value and gives (the value to publish, a problem or None).
+#: It may have a ``column`` attribute, a function that converts a whole column of values
+#: (none blank) at once when each is plain and valid, else gives None: a clean column
+#: then costs a few passes in C instead of a call per cell.
 Converter = Callable[[Any], tuple[Any, str | None]]
 
 TRUE = {"true", "yes", "y", "1", "x"}
@@ -53,6 +56,15 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _all(values: list, kinds: frozenset[type]) -> bool:
+    """Whether every value is exactly of one of ``kinds`` (no subclass, no bool for int)."""
+    return kinds.issuperset(map(type, values))
+
+
+_TEXT, _WHOLE, _REAL = frozenset({str}), frozenset({int}), frozenset({int, float})
+_BOOLEAN, _MOMENTS = frozenset({bool}), frozenset({dt.date, dt.datetime})
+
+
 def _string(max_length: int | None) -> Converter:
     def convert(value):
         text = _text(value)
@@ -62,6 +74,14 @@ def _string(max_length: int | None) -> Converter:
             return text, (f"holds the control character U+{ord(control[0]):04X}, which "
                           "cannot be stored: type the text again")
         return text, None
+
+    def column(values):
+        if not _all(values, _TEXT) or (max_length and max(map(len, values)) > max_length):
+            return None
+        joined = "".join(values)
+        return None if not joined.isprintable() and CONTROL_CHARACTERS.search(joined) else values
+
+    convert.column = column
     return convert
 
 
@@ -73,6 +93,13 @@ def _email(max_length: int | None) -> Converter:
         if problem is None and not EMAIL.match(text):
             problem = f"{text!r} is not an email address"
         return text.lower(), problem
+
+    def column(values):
+        if as_string.column(values) is None or not all(map(EMAIL.match, values)):
+            return None
+        return list(map(str.lower, values))
+
+    convert.column = column
     return convert
 
 
@@ -94,8 +121,11 @@ def _in_range(minimum: float | None, maximum: float | None) -> Callable[[Any], s
 
 
 def _number(parse: Callable[[Any], Any], noun: str, minimum: float | None,
-            maximum: float | None) -> Converter:
-    """A converter of numbers: ``parse`` gives a cell's number, or None when it has none."""
+            maximum: float | None, kinds: frozenset[type]) -> Converter:
+    """A converter of numbers: ``parse`` gives a cell's number, or None when it has none.
+
+    ``kinds`` are the types of the values that are numbers of this kind as they are.
+    """
     out_of_range = _in_range(minimum, maximum)
 
     def convert(value):
@@ -104,6 +134,14 @@ def _number(parse: Callable[[Any], Any], noun: str, minimum: float | None,
             return value, f"{value!r} is not {noun}"
         problem = out_of_range(number)
         return (value, problem) if problem else (number, None)
+
+    def column(values):
+        if (not _all(values, kinds) or not all(map(math.isfinite, values))
+                or out_of_range(min(values)) or out_of_range(max(values))):
+            return None
+        return values
+
+    convert.column = column
     return convert
 
 
@@ -140,6 +178,9 @@ def _boolean(value):
     return value, f"{value!r} is not yes or no (use true/false, yes/no or 1/0)"
 
 
+_boolean.column = lambda values: values if _all(values, _BOOLEAN) else None
+
+
 def _moment(kind: str, date_format: str) -> Converter:
     example = dt.date(2031, 5, 30).strftime(date_format or "%Y-%m-%d")
 
@@ -167,6 +208,16 @@ def _moment(kind: str, date_format: str) -> Converter:
         if moment.tzinfo is not None:  # "…Z", "…+02:00": the same moment in UTC
             moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
         return moment, None
+
+    def column(values):  # date cells as read
+        if not _all(values, _MOMENTS):
+            return None
+        if kind == "date":
+            return [value.date() if type(value) is dt.datetime else value for value in values]
+        return [value if type(value) is dt.datetime else dt.datetime.combine(value, dt.time())
+                for value in values]
+
+    convert.column = column
     return convert
 
 
@@ -179,6 +230,14 @@ def _choice(choices: dict[str, str]) -> Converter:
         if key is None:
             return value, f"{value!r} is not one of: {', '.join(choices.values())}"
         return key, None
+
+    def column(values):
+        if not _all(values, _TEXT):
+            return None
+        keys = list(map(lookup.get, map(str.casefold, map(str.strip, values))))
+        return None if None in keys else keys
+
+    convert.column = column
     return convert
 
 
@@ -191,9 +250,9 @@ def base_converter(item: ImportField, options: dict[str, Any] | None = None) -> 
     if kind == "email":
         return _email(item.max_length)
     if kind == "integer":
-        return _number(_whole, "a whole number", item.minimum, item.maximum)
+        return _number(_whole, "a whole number", item.minimum, item.maximum, _WHOLE)
     if kind == "decimal":
-        return _number(_real, "a number", item.minimum, item.maximum)
+        return _number(_real, "a number", item.minimum, item.maximum, _REAL)
     if kind == "boolean":
         return _boolean
     if kind in ("date", "datetime"):
@@ -375,6 +434,19 @@ def _check_column(field_plan: FieldPlan, data_import: DataImport, column: Sequen
     def problem(index: int, message: str) -> None:
         problems[index].append({"field": item.name, "column": item.title,
                                 "message": f"{item.title}: {message}."})
+
+    whole_column = getattr(convert, "column", None)
+    if whole_column and not (ids is not None or extra) and "" not in column:
+        present = [value for value in column if value is not None]
+        converted = whole_column(present) if present else []
+        if converted is not None:  # every value plain and valid: no call per cell
+            if len(present) < len(column):
+                for index in range(len(column)) if required else ():
+                    if column[index] is None:
+                        problem(index, "a value is required")
+                taken = iter(converted)
+                converted = [None if value is None else next(taken) for value in column]
+            return converted
 
     results: list[Any] = []
     append = results.append

@@ -510,7 +510,10 @@ def test_among_finds_values_and_tuples_and_sends_postgresql_one_array_per_column
         moment = dt.datetime(2031, 5, 30, 23, 30, tzinfo=dt.UTC)
         assert names(among((thing.created_at, thing.account_id),
                            [(beta.created_at, account), (moment, account)])) == ["Beta"]
-        if db.engine.dialect.name == "postgresql":  # one array, not 3,000 parameters
-            statement = select(thing.id).where(among(func.lower(thing.name), many))
-            compiled = statement.compile(db.engine)
-            assert "= ANY (" in str(compiled) and len(compiled.construct_params()) == 1
+        ids = [beta.id, beta.id + 1000]
+        assert names(among(thing.id, ids)) == ["Beta"]
+        assert names(among(thing.created_at, [beta.created_at])) == ["Beta"]  # dates as dates
+        # one array, not 3,000 parameters
+        compiled = select(thing.id).where(among(func.lower(thing.name), many)).compile(db.engine)
+        listed = "= ANY (" if db.engine.dialect.name == "postgresql" else "json_each("
+        assert listed in str(compiled) and len(compiled.construct_params()) == 1
