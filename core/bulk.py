@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -415,6 +415,7 @@ def _once_per_value(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
         last = (value, result)
         return result
 
+    processed.column = getattr(process, "column", None)
     return processed
 
 
@@ -437,12 +438,42 @@ def _sqlite_dates(kind, dialect) -> Callable[[Any], Any] | None:
         def text(value: Any) -> Any:
             return (value.isoformat(" ", "microseconds")[:26] if type(value) is dt.datetime
                     else slow(value))
+
+        def column(values: Sequence[Any]) -> list[Any] | None:
+            if not _EXACT_DATETIME.issuperset(map(type, values)):
+                return None
+            return [text[:26] for text in map(_DATETIME_TEXT, values)]
     else:
         def text(value: Any) -> Any:
             return value.isoformat() if type(value) is dt.date else slow(value)
+
+        def column(values: Sequence[Any]) -> list[Any] | None:
+            return (list(map(dt.date.isoformat, values))
+                    if _EXACT_DATE.issuperset(map(type, values)) else None)
     if typed is impl or not typed._has_bind_processor:
+        text.column = column
         return text
     return lambda value: text(typed.process_bind_param(value, dialect))
+
+
+#: the exact types the SQLite date processors' ``column`` format in C (``None`` aside)
+_EXACT_DATETIME, _EXACT_DATE = frozenset({dt.datetime}), frozenset({dt.date})
+_DATETIME_TEXT = methodcaller("isoformat", " ", "microseconds")
+
+
+def _processed(values: Sequence[Any], process: Callable[[Any], Any] | None) -> Sequence[Any]:
+    """A column's values through its processor (``None`` stays ``None``).
+
+    The same object in every row (a chunk's timestamp) is processed once; a processor's
+    ``column`` attribute, where it has one, may take the whole column at once.
+    """
+    if process is None:
+        return values
+    if len(set(map(id, values))) == 1:
+        return [None if values[0] is None else process(values[0])] * len(values)
+    whole = getattr(process, "column", None)
+    return (whole and whole(values)) or [None if value is None else process(value)
+                                         for value in values]
 
 
 def write_rows(connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
@@ -483,10 +514,9 @@ def write_columns(connection, table: Table, columns: Mapping[str, Sequence[Any]]
     _, in_order, processors = _prepared(table, names, connection.dialect)
 
     def parameters() -> Iterator[tuple]:
-        return zip(*(values if process is None
-                     else [None if value is None else process(value) for value in values]
-                     for values, process in zip((columns[column.key] for column in in_order),
-                                                processors, strict=True)), strict=True)
+        return zip(*(_processed(columns[column.key], process)
+                     for column, process in zip(in_order, processors, strict=True)),
+                   strict=True)
 
     _write(connection, table, names, count, parameters, lambda: _as_rows(columns), wait)
 

@@ -68,6 +68,11 @@ class ColumnMap:
 
     def apply_all(self, values: Iterable[Any]) -> list[Any]:
         """:meth:`apply` over a column of values."""
+        values = list(values)
+        if not self.date_format and {str}.issuperset(map(type, values)):  # all text: in C
+            for step in (TEXT_TRANSFORMS[name] for name in self.transforms):
+                values = list(map(step, values))
+            return [value or None for value in values] if "" in values else values
         on_text = self._on_text
         return [on_text(value) if isinstance(value, str) else value for value in values]
 

@@ -433,10 +433,12 @@ def test_a_forked_process_copies_with_threads_of_its_own(monkeypatch):
     assert childs is not parents and childs.submit(sum, [1, 2]).result(timeout=10) == 3
 
 
-def test_write_rows_stores_dates_and_times_as_text_an_insert_stores(app):
+@pytest.mark.parametrize("by_column", [False, True])
+@pytest.mark.parametrize("mixed", [False, True])
+def test_write_rows_stores_dates_and_times_as_text_an_insert_stores(app, by_column, mixed):
     from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Table
 
-    from onward import UTCDateTime, write_rows
+    from onward import UTCDateTime, write_columns, write_rows
 
     table = Table("exemplar_moments", MetaData(), Column("id", Integer, primary_key=True),
                   Column("day", Date), Column("naive", DateTime), Column("aware", UTCDateTime))
@@ -446,12 +448,16 @@ def test_write_rows_stores_dates_and_times_as_text_an_insert_stores(app):
              "aware": shared if i % 2 else dt.datetime(2031, 1, 1, 2, 3, i, 999, tzinfo=east)}
             for i in range(COPY_MIN_ROWS)]
     rows += [{"day": dt.datetime(2024, 2, 29, 13), "naive": dt.date(2024, 3, 1),  # the other type
-              "aware": dt.datetime(2024, 3, 1, 12)}]  # naive: taken to be UTC
+              "aware": dt.datetime(2024, 3, 1, 12)}] if mixed else []  # naive: taken to be UTC
     with app.app_context():
         connection = db.session.connection()
         table.create(connection)
         try:
-            write_rows(connection, table, rows)
+            if by_column:  # each column's values in one go, where they are all of one type
+                write_columns(connection, table, {name: [row[name] for row in rows]
+                                                  for name in rows[0]})
+            else:
+                write_rows(connection, table, rows)
             connection.execute(table.insert(), rows)
             stored = connection.execute(select(
                 cast(table.c.day, String), cast(table.c.naive, String),

@@ -65,6 +65,7 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 #: cell values JSON holds as they are (checked by exact type first: every cell comes here)
 _PLAIN = frozenset({bool, int, float, str, type(None)})
+_MOMENTS = frozenset({dt.date, dt.datetime, type(None)})
 
 
 def json_safe(value: CellValue | dict) -> object:
@@ -85,8 +86,11 @@ def json_safe(value: CellValue | dict) -> object:
 
 def json_safe_column(values: list) -> list:
     """:func:`json_safe` over a column (``values`` itself when JSON holds them all)."""
-    if _PLAIN.issuperset(map(type, values)):
+    kinds = set(map(type, values))
+    if _PLAIN.issuperset(kinds):
         return values
+    if _MOMENTS.issuperset(kinds):  # a date column as read
+        return [None if value is None else value.isoformat() for value in values]
     return [json_safe(value) for value in values]
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from onward import ImportField
+from onward.plugins.dataimport.reader.cells import CellError, json_safe, json_safe_column
 from onward.plugins.dataimport.validation import (
     FieldPlan,
     Plan,
@@ -122,3 +123,13 @@ def test_a_column_converts_as_its_cells_do(kind, described, cell, _, required):
         converted, problems = check_columns(plan, None, {"f": column}, len(column))
         assert (converted["f"], [[p["message"] for p in found] for found in problems]) == (
             _per_cell(item, column, required)), column
+
+
+@pytest.mark.parametrize("column", [
+    [dt.date(2031, 5, 30), None, dt.datetime(2031, 5, 30, 9, 15, 0, 500)],  # a date column
+    ["text", 1, 2.5, True, None],  # JSON holds them as they are
+    [dt.date(2031, 5, 30), CellError("#N/A"), dt.time(9, 15), dt.timedelta(hours=1), "x"],
+])
+def test_a_column_is_kept_json_safe_as_its_cells_are(column):
+    assert json_safe_column(column) == [json_safe(value) for value in column]
+    assert json_safe_column(column[:1]) == [json_safe(column[0])]

@@ -25,3 +25,5 @@ CELLS = ["  ada lovelace ", "   ", "", 42, 1.5, None, dt.date(2031, 5, 30), "05/
 def test_transforms_change_text_only_and_blank_text_is_no_value(column, expected):
     assert [column.apply(value) for value in CELLS] == expected
     assert column.apply_all(CELLS) == expected
+    text = [value for value in CELLS if isinstance(value, str)]  # all text: another way
+    assert column.apply_all(text) == [column.apply(value) for value in text]
