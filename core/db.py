@@ -84,6 +84,14 @@ def dump_json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def json_text(text: str) -> Any:
+    """A JSON column's value given as its JSON text, written as it is (not encoded again).
+
+    For values :func:`dump_json` made elsewhere (another process).
+    """
+    return orjson.Fragment(text)
+
+
 def unstorable_number(value: Any) -> str | None:
     """Where ``value`` holds a number no JSON column stores, as a JSON path (``$.a[2]``).
 

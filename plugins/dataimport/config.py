@@ -11,7 +11,9 @@ from onward.plugins.dataimport.reader import workbook
 
 #: settings (``ONWARD_IMPORT_…``) and their defaults
 SETTINGS = {"IMPORT_MAX_BYTES": 100 * 1024 * 1024, "IMPORT_CHUNK_ROWS": 5000,
-            "IMPORT_CALAMINE_MAX_ROWS": workbook.DEFAULT_CALAMINE_MAX_ROWS}
+            "IMPORT_CALAMINE_MAX_ROWS": workbook.DEFAULT_CALAMINE_MAX_ROWS,
+            # sheets with at least this many rows are read and checked in a child process
+            "IMPORT_CHILD_PROCESS_MIN_ROWS": 20_000}
 
 
 def setting(name: str) -> Any:

@@ -8,11 +8,12 @@ hold JSON-safe values: dates as ISO text, error cells as ``{"error": "#N/A"}``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import delete, select
@@ -23,12 +24,15 @@ from onward import (
     NotFound,
     ValidationFailed,
     db,
+    dump_json,
     fewer_collections,
+    json_text,
     require,
     utcnow,
     write_columns,
 )
 from onward.plugins.dataimport.config import setting, target_of
+from onward.plugins.dataimport.forked import can_fork, forked_map
 from onward.plugins.dataimport.mapping import ColumnMap, Matching, columns_for
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
 from onward.plugins.dataimport.publish import Publisher
@@ -187,33 +191,84 @@ def _stage(data_import, record, target, stored, progress, publisher) -> int:
                   if column.field]
         data_import.state = "loading"
         plan, staged = publisher.plan if publisher else plan_for(data_import), 0
-        for chunk in table.chunks():
-            staged += _insert_chunk(data_import, record, plan, mapped, chunk, publisher)
+        prepare = functools.partial(prepare_chunk, plan, mapped)
+        for prepared in (forked_map(prepare, table.chunks()) if _in_child_process(table)
+                         else map(prepare, table.chunks())):
+            staged += _insert_chunk(data_import, record, plan, prepared, publisher)
             if progress:
                 progress(staged)
     return staged
 
 
-def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
-                  mapped: list[tuple[int, ColumnMap]], chunk,
-                  publisher: Publisher | None) -> int:
-    """One chunk, validated, into staging in one bulk statement (no ORM objects).
+def _in_child_process(table: workbook.SheetTable) -> bool:
+    """Whether the sheet's rows are read and checked in a child process (large sheets)."""
+    return can_fork() and (table.last_row - table.header_row
+                           >= setting("IMPORT_CHILD_PROCESS_MIN_ROWS"))
 
-    The cells are checked column by column as read (a date cell is a date, not text to
-    parse), then kept JSON-safe; the staging rows are written a column at a time too.
+
+class PreparedChunk(NamedTuple):
+    """A chunk of rows as far as :func:`prepare_chunk` takes them without the database."""
+
+    #: each row's number in the sheet
+    numbers: list[int]
+    #: the cells (transformed) of the fields checked against the database, by field
+    cells: dict[str, list[Any]]
+    #: the converted values of the other fields, by field
+    converted: dict[str, list[Any]]
+    #: each row's problems so far
+    problems: list[list[dict[str, str]]]
+    #: each row's values as staging keeps them: JSON text
+    values: list[str]
+    #: each row's values (JSON-safe) for the record validators, when the plan has any
+    staged: list[dict[str, Any]] | None
+    #: each row's natural key
+    keys: list[str]
+
+
+def prepare_chunk(plan: Plan, mapped: list[tuple[int, ColumnMap]], chunk) -> PreparedChunk:
+    """What a chunk of rows becomes without the database: Python work only.
+
+    The cells are transformed and checked column by column as read (a date cell is a
+    date, not text to parse), apart from the fields whose checks need the database, then
+    kept JSON-safe. A large sheet runs this in a child process (:func:`forked_map`)
+    while this one writes the chunk before.
     """
     count = len(chunk)
     columns = {column.field: column.apply_all([row.values[index] for row in chunk])
                for index, column in mapped}
-    converted, problems = check_columns(plan, data_import, columns, count)
+    converted, problems = check_columns(plan, None, columns, count,
+                                        [item for item in plan.fields if item.pure])
     names = list(columns)
     staged = [dict(zip(names, values, strict=True)) for values in zip(
         *map(json_safe_column, columns.values()), strict=True)]
+    return PreparedChunk(
+        numbers=[row.number for row in chunk],
+        cells={item.field.name: columns[item.field.name] for item in plan.fields
+               if not item.pure and item.field.name in columns},
+        converted=converted, problems=problems, values=list(map(dump_json, staged)),
+        staged=staged if plan.records else None,
+        keys=[natural_key(values, plan.target.natural_key) for values in staged])
+
+
+def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
+                  prepared: PreparedChunk, publisher: Publisher | None) -> int:
+    """A prepared chunk, checked against the database, into staging in one bulk statement.
+
+    No ORM objects: the staging rows are written a column at a time.
+    """
+    count, converted, problems = len(prepared.numbers), prepared.converted, prepared.problems
+    looked_up = [item for item in plan.fields if not item.pure]
+    if looked_up:
+        found, more = check_columns(plan, data_import, prepared.cells, count, looked_up)
+        converted = {**converted, **found}
+        order = {item.field.name: index for index, item in enumerate(plan.fields)}
+        for row_problems, extra in zip(problems, more, strict=True):
+            if extra:  # the row's problems in the order of the fields
+                row_problems.extend(extra)
+                row_problems.sort(key=lambda problem: order[problem["field"]])
     if plan.records:
-        check_records(plan, data_import, staged, problems)
-    keys = [natural_key(values, plan.target.natural_key) for values in staged]
-    numbers = [row.number for row in chunk]
-    statuses = sort_new_rows(plan, data_import, keys, numbers, problems)
+        check_records(plan, data_import, prepared.staged, problems)
+    statuses = sort_new_rows(plan, data_import, prepared.keys, prepared.numbers, problems)
     batch_ids = record_ids = [None] * count
     if publisher:
         batch_ids, record_ids = _publish_ready(publisher, statuses, problems, converted)
@@ -222,8 +277,9 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
         "import_id": [data_import.id] * count, "file_id": [record.id] * count,
         "account_id": [data_import.account_id] * count,
         "domain_id": [data_import.domain_id] * count, "created_at": [utcnow()] * count,
-        "row_number": numbers, "values": staged, "natural_key": keys, "status": statuses,
-        "problems": problems, "batch_id": batch_ids, "record_id": record_ids}, wait=False)
+        "row_number": prepared.numbers, "values": list(map(json_text, prepared.values)),
+        "natural_key": prepared.keys, "status": statuses, "problems": problems,
+        "batch_id": batch_ids, "record_id": record_ids}, wait=False)
     return count
 
 

@@ -279,6 +279,11 @@ class FieldPlan:
         """Where the values are looked up, if anywhere."""
         return self.field.reference or self.exists_in
 
+    @property
+    def pure(self) -> bool:
+        """Whether the field is checked without the database (no lookup, no plugin check)."""
+        return self.lookup is None and not self.extra
+
 
 @dataclass
 class Plan:
@@ -369,20 +374,23 @@ def lookup_references(reference: ImportReference, names: Iterable[str],
     return {str(name).strip().casefold(): record_id for name, record_id in db.session.execute(stmt)}
 
 
-def check_columns(plan: Plan, data_import: DataImport, columns: Mapping[str, Sequence[Any]],
-                  size: int) -> tuple[dict[str, list[Any]], list[list[dict[str, str]]]]:
+def check_columns(plan: Plan, data_import: DataImport | None,
+                  columns: Mapping[str, Sequence[Any]], size: int,
+                  fields: Iterable[FieldPlan] | None = None,
+                  ) -> tuple[dict[str, list[Any]], list[list[dict[str, str]]]]:
     """Convert and check a chunk of ``size`` rows, one field's column at a time.
 
     ``columns`` maps field names to their values (a field without a column is blank).
     Values may be as read (dates as dates, error cells as :class:`CellError`) or as staged
     (JSON-safe). Returns the converted columns and each row's problems; record
-    validators are left to :func:`check_records`.
+    validators are left to :func:`check_records`. Only ``fields`` of the plan are checked
+    when given (the :attr:`~FieldPlan.pure` ones need no ``data_import``).
     """
     problems: list[list[dict[str, str]]] = [[] for _ in range(size)]
     blank = [None] * size
     converted = {field_plan.field.name: _check_column(
         field_plan, data_import, columns.get(field_plan.field.name, blank), problems)
-        for field_plan in plan.fields}
+        for field_plan in (plan.fields if fields is None else fields)}
     return converted, problems
 
 

@@ -66,6 +66,10 @@ class WorkbookRefused(ValidationFailed):
         super().__init__(message, fields={"file": [message]})
         self.reason = reason
 
+    def __reduce__(self):
+        """Pickled as its reason and message (it crosses from a reader process)."""
+        return type(self), (self.reason, self.message)
+
 
 @dataclass(frozen=True, slots=True)
 class SheetInfo:

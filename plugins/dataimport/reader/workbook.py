@@ -180,6 +180,11 @@ class SheetTable:
         self._started = False
 
     @property
+    def last_row(self) -> int:
+        """The last row holding a cell, as the sheet's scan found it (0 when unknown)."""
+        return self._scan.last_row or 0
+
+    @property
     def columns(self) -> tuple[str, ...]:
         """The Excel column names of the headers (``"A"``, ``"B"`` ...), for messages."""
         return tuple(column_letter(self.first_column + i) for i in range(len(self.headers)))

@@ -5,10 +5,18 @@ import pytest
 from sqlalchemy import update
 
 from onward import SYSTEM, Account, acting_as, db
-from onward.plugins.dataimport import staging
+from onward.plugins.dataimport import config, staging
 from onward.plugins.onboarding.models import CaseTask
 
 from .workbooks import HEADER, openpyxl_workbook
+
+
+@pytest.fixture(params=["in this process", "in a child process"])
+def both_readers(request, monkeypatch):
+    """Run the test twice: the rows read and checked here, then in a child process (as a
+    large sheet's are), unless the test sets the threshold itself."""
+    if request.param == "in a child process":
+        monkeypatch.setitem(config.SETTINGS, "IMPORT_CHILD_PROCESS_MIN_ROWS", 0)
 
 
 @pytest.fixture

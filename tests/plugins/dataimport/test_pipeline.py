@@ -23,6 +23,9 @@ from onward.plugins.onboarding.models import CaseTask
 
 from .workbooks import err, formula, openpyxl_workbook, raw_workbook, sheet_xml
 
+#: each test runs with the rows read here and in a child process
+pytestmark = pytest.mark.usefixtures("both_readers")
+
 
 def upload(data_import, path):
     with open(path, "rb") as stream:

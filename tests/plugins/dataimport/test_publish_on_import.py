@@ -14,6 +14,10 @@ from onward.plugins.onboarding.customer_data import OnboardingContract, Onboardi
 from .test_pipeline import rows_of, upload
 from .workbooks import HEADER, openpyxl_workbook, raw_workbook, sheet_xml
 
+#: each test runs with the rows read here and in a child process
+pytestmark = pytest.mark.usefixtures("both_readers")
+
+
 CONTRACTS = [
     ["Short description", "Starts", "Ends", "State", "Value"],
     ["Support 2031", dt.date(2031, 1, 1), dt.datetime(2031, 12, 31), "Active", 1200.5],
