@@ -20,7 +20,7 @@ rows — for a throw-away import target, then times on SQLite (and on PostgreSQL
 The bare read and the pipeline run ``--repeat`` times each (each pipeline run on a new
 database) and the best run of each counts: timings on a shared machine swing. Peak memory
 is the most the child and its own children (a reader process) held together, as their
-summed PSS sampled every 10 ms (interpreter and imports included).
+summed PSS sampled every 100 ms (interpreter and imports included).
 """
 
 from __future__ import annotations
@@ -268,7 +268,7 @@ class PeakMemory:
     together; their RSS would count the sheet a forked reader shares with its parent twice.
     """
 
-    def __init__(self, every: float = 0.01):
+    def __init__(self, every: float = 0.1):
         self.peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import pickle
+import signal
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -63,7 +64,13 @@ def forked_map(function: Callable[[Item], Result], items: Iterable[Item]) -> Ite
 
 
 def _serve(send, function: Callable[[Any], Any], items: Iterable[Any]) -> None:
-    """The child: send each result, then the end (or the error that stopped it)."""
+    """The child: send each result, then the end (or the error that stopped it).
+
+    It leaves signals to the caller: a terminal's Ctrl-C stops the caller, which stops the
+    child; ``terminate()`` ends it whatever handler the caller had set (a job worker's).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         for item in items:
             send.send(("item", function(item)))

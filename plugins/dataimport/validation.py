@@ -209,7 +209,14 @@ def _moment(kind: str, date_format: str) -> Converter:
             moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
         return moment, None
 
-    def column(values):  # date cells as read
+    def column(values):  # date cells as read, or ISO text as staged
+        if _all(values, _TEXT) and not date_format:
+            try:
+                values = list(map(dt.datetime.fromisoformat, values))
+            except ValueError:
+                return None
+            if any(value.tzinfo is not None for value in values):
+                return None
         if not _all(values, _MOMENTS):
             return None
         if kind == "date":

@@ -39,6 +39,8 @@ ACCEPTED = [
     ("date", {}, dt.date(2031, 5, 30), dt.date(2031, 5, 30)),
     ("date", {}, dt.datetime(2031, 5, 30, 9, 0), dt.date(2031, 5, 30)),
     ("date", {}, "2031-05-30", dt.date(2031, 5, 30)),
+    ("date", {}, " 2031-05-30 ", dt.date(2031, 5, 30)),
+    ("datetime", {}, "2031-05-30T09:15:00.500000", dt.datetime(2031, 5, 30, 9, 15, 0, 500000)),
     ("datetime", {}, dt.date(2031, 5, 30), dt.datetime(2031, 5, 30)),
     ("datetime", {}, "2031-05-30 09:15", dt.datetime(2031, 5, 30, 9, 15)),
     ("datetime", {}, "2031-05-30T09:15:00+02:00", dt.datetime(2031, 5, 30, 7, 15)),  # in UTC
@@ -133,3 +135,11 @@ def test_a_column_converts_as_its_cells_do(kind, described, cell, _, required):
 def test_a_column_is_kept_json_safe_as_its_cells_are(column):
     assert json_safe_column(column) == [json_safe(value) for value in column]
     assert json_safe_column(column[:1]) == [json_safe(column[0])]
+
+
+def test_a_date_format_reads_a_column_of_text_dates_that_way_too():
+    item = ImportField("f", "date")
+    plan = Plan(None, [FieldPlan(item, base_converter(item, {"format": "%Y-%d-%m"}), False)],
+                [])
+    converted, problems = check_columns(plan, None, {"f": ["2031-05-06", "2031-01-02"]}, 2)
+    assert (converted["f"], problems) == ([dt.date(2031, 6, 5), dt.date(2031, 2, 1)], [[], []])

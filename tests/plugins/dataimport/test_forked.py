@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import signal
 
 import pytest
 
@@ -56,3 +57,13 @@ def test_stopping_early_stops_the_child():
     results.close()  # the child, far from done, is terminated and reaped
     assert not [child for child in multiprocessing.active_children()
                 if child.name == "onward-forked-map"]
+
+
+def test_the_child_leaves_signals_to_the_caller():
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)  # a worker's own handler
+    try:
+        handlers = next(forked_map(
+            lambda _: (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)), [1]))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert handlers == (signal.SIG_DFL, signal.SIG_IGN)  # terminate() ends it; Ctrl-C is ours
