@@ -6,7 +6,15 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import String, cast, func, inspect, select
 
-from onward import RuleViolation, acting_as, batch_events, db, delete_many, insert_many
+from onward import (
+    RuleViolation,
+    acting_as,
+    batch_events,
+    db,
+    delete_many,
+    insert_columns,
+    insert_many,
+)
 from onward.core.bulk import COPY_MIN_ROWS
 from onward.core.db import next_number, next_numbers
 from onward.core.events import EventRecord
@@ -76,6 +84,61 @@ def test_ids_come_back_in_the_order_of_the_rows_with_defaults_filled(app, exempl
         assert [things[i].internal_note for i in ids[:2]] == ["kept", ""]
         assert [things[i].number for i in ids] == [f"EXM{n:07d}" for n in range(1, 1201)]
         assert insert_many(exemplar.ExemplarThing, []) == []
+
+
+def _by_column(rows):
+    return {name: [row.get(name) for row in rows] for name in rows[0]}
+
+
+def test_without_record_objects_a_batch_stores_what_it_stores_with_them(app, exemplar,
+                                                                        make_account,
+                                                                        monkeypatch):
+    from onward.core import bulk
+
+    account = make_account()
+    rows = [{"name": "Alpha", "account_id": account, "internal_note": None},
+            {"name": "Beta", "account_id": account, "internal_note": "kept"}]
+    thing = exemplar.ExemplarThing
+    with app.app_context():
+        with_records = insert_columns(thing, _by_column(rows), events="batch")
+        # as for a model without create rules, audit or per-record events: no records
+        monkeypatch.setattr(bulk, "_needs_records", lambda model, events: False)
+        without = insert_columns(thing, _by_column(rows), events="batch")
+        db.session.commit()
+        things = {t.id: t for t in db.session.scalars(select(thing))}
+
+        def stored(ids):
+            return [{k: v for k, v in _columns(things[i]).items() if k not in OWN} for i in ids]
+
+        assert stored(with_records) == stored(without) != []
+        assert len({things[i].created_at for i in without}) == 1  # one moment per batch
+        events = db.session.scalars(select(EventRecord).where(
+            EventRecord.name == "exemplar_thing.bulk_created").order_by(EventRecord.id)).all()
+        assert [(e.data["ids"], e.domain_id) for e in events] == [
+            (with_records, things[with_records[0]].domain_id),
+            (without, things[without[0]].domain_id)]
+
+
+def test_a_default_callable_is_given_the_values_of_its_row(app, exemplar, make_account,
+                                                           monkeypatch):
+    from sqlalchemy import ColumnDefault
+
+    thing = exemplar.ExemplarThing
+    monkeypatch.setattr(thing.__table__.c.internal_note, "default", ColumnDefault(
+        lambda context: f"about {context.get_current_parameters()['name']}"))
+    account = make_account()
+    with app.app_context():
+        ids = insert_columns(thing, {"name": ["Alpha", "Beta"], "account_id": [account] * 2,
+                                     "internal_note": [None, "kept"]})
+        db.session.commit()
+        notes = {t.name: t.internal_note for t in db.session.scalars(
+            select(thing).where(thing.id.in_(ids)))}
+    assert notes == {"Alpha": "about Alpha", "Beta": "kept"}
+
+
+def test_columns_of_different_lengths_are_refused(app, exemplar, make_account):
+    with app.app_context(), pytest.raises(ValueError, match="different lengths"):
+        insert_columns(exemplar.ExemplarThing, {"name": ["Alpha"], "account_id": []})
 
 
 def test_numbers_stay_in_sequence_without_gaps_between_orm_and_bulk(app, exemplar,
