@@ -294,7 +294,7 @@ def read(
         max_compression_ratio=max_compression_ratio,
     )
     candidates, explicit = _candidates(info, sheet)
-    no_table: list[str] = []
+    no_table: dict[str, str] = {}  # sheet name -> what came closest to a header
     with zipfile.ZipFile(info.path) as archive:
         utf8 = _verify_shared_parts(archive, info)
         for candidate in candidates:
@@ -304,13 +304,13 @@ def read(
                     engine, archive, info, candidate, calamine_max_rows, closer, utf8
                 )
                 table = _find_table(candidate, scan, source, explicit, header_only)
+            except _NoTable as missing:
+                closer.close()
+                no_table[candidate.name] = missing.hint
+                continue
             except BaseException:
                 closer.close()
                 raise
-            if table is None:
-                closer.close()
-                no_table.append(candidate.name)
-                continue
             header_row, first_column, headers, pending = table
             return SheetTable(
                 info=info,
@@ -576,14 +576,29 @@ def _with_errors(values: list, errors: dict[int, CellError], lo: int, width: int
 # --- the table: sheet, header, first rows ----------------------------------------------
 
 
+class _NoTable(Exception):
+    """A sheet holds no table.
+
+    ``hint`` names what kept its first row of labels from being the header (or is empty).
+    """
+
+    def __init__(self, hint: str = ""):
+        super().__init__(hint)
+        self.hint = hint
+
+
 def _find_table(
     sheet: SheetInfo,
     scan: SheetScan,
     source: Iterator[tuple[int, Sequence[object]]],
     explicit: bool,
     header_only: bool = False,
-) -> tuple[int, int, tuple[str, ...], list[Row]] | None:
-    """Header row, first column, labels and first data row(s); ``None`` if no table."""
+) -> tuple[int, int, tuple[str, ...], list[Row]]:
+    """Header row, first column, labels and first data row(s).
+
+    Raises :class:`_NoTable` when the sheet holds none (a :class:`WorkbookRefused` for
+    the sheet asked for by name).
+    """
     window: list[tuple[int, list]] = []
     last_row = scan.last_row or 0
     try:
@@ -606,16 +621,18 @@ def _find_table(
     if not window:
         if explicit:
             raise WorkbookRefused("empty_sheet", f"The sheet {sheet.name!r} is empty.")
-        return None
+        raise _NoTable()
     index = _header_index(window)
     if index is None:
+        hint = _not_text(window)
         if explicit:
             raise WorkbookRefused(
                 "no_header",
                 f"No header row was found in the sheet {sheet.name!r}: the first rows should "
-                "be one row of column labels (text), with the data below it.",
+                "be one row of column labels (text), with the data below it."
+                + (f" {hint}" if hint else ""),
             )
-        return None
+        raise _NoTable(hint)
     number, cells = window[index]
     first, last = _span(cells)
     _check_merges(sheet, number, scan.merged)
@@ -676,6 +693,26 @@ def _header_index(window: list[tuple[int, list]]) -> int | None:
     return None
 
 
+def _not_text(window: list[tuple[int, list]]) -> str:
+    """The cells of the first row with labels that are not text, as a hint (or "")."""
+    for number, values in window:
+        if any(map(_is_label, values)):
+            cells = [f"{column_letter(i + 1)}{number} ({_shown(v)})"
+                     for i, v in enumerate(values) if v is not None and not _is_label(v)]
+            return (f"Row {number} has cells that are not text: {', '.join(cells)}. Column "
+                    "labels must be text (in Excel, type a number label as '2024).")
+    return ""
+
+
+def _shown(value: object) -> str:
+    """A cell's value as Excel shows it, near enough for a message."""
+    if isinstance(value, CellError):
+        return value.code
+    if isinstance(value, bool):
+        return str(value).upper()
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
 def _span(values: list) -> tuple[int, int]:
     filled = [i for i, v in enumerate(values) if v is not None]
     return filled[0], filled[-1]
@@ -730,18 +767,22 @@ def _first_index(labels: list, key: str) -> int:
     return next(i for i, label in enumerate(labels) if label.strip().casefold() == key)
 
 
-def _no_table(names: list[str]) -> WorkbookRefused:
+def _no_table(hints: dict[str, str]) -> WorkbookRefused:
+    """The refusal of a workbook none of whose sheets holds a table (``name -> hint``)."""
+    names = list(hints)
+    hinted = " ".join(f"{name!r}: {hint}" if len(names) > 1 else hint
+                      for name, hint in hints.items() if hint)
     if len(names) == 1:
         return WorkbookRefused(
             "empty_sheet",
             f"The sheet {names[0]!r} holds no table: it is empty, or has no header row of "
-            "column labels with data below it.",
+            "column labels with data below it." + (f" {hinted}" if hinted else ""),
         )
     listed = ", ".join(repr(name) for name in names)
     return WorkbookRefused(
         "empty_sheet",
         f"No sheet of the workbook holds a table (a header row of column labels with data "
-        f"below it): {listed}.",
+        f"below it): {listed}." + (f" {hinted}" if hinted else ""),
     )
 
 

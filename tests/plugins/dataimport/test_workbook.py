@@ -867,3 +867,15 @@ def test_a_chartsheet_is_no_data_sheet(tmp_path):
         assert table.sheet_name == "Figures"
     assert "no sheet named 'Chart'" in refused("no_such_sheet", tmp_path / "chart.xlsx",
                                                sheet="Chart")  # fmt: skip
+
+
+def test_a_header_with_labels_that_are_not_text_is_named_in_the_refusal(tmp_path):
+    # a year typed as a number in the header: no row is all labels, so no header is found
+    rows = [["Name", 2024, dt.date(2031, 5, 30), True], ["Ada", 1, 2, 3]]
+    path = openpyxl_workbook(tmp_path / "y.xlsx", {"Data": rows})
+    hint = ("Row 1 has cells that are not text: B1 (2024), C1 (2031-05-30), D1 (TRUE). "
+            "Column labels must be text (in Excel, type a number label as '2024).")
+    assert refused("no_header", path, sheet="Data").endswith(hint)
+    assert refused("empty_sheet", path).endswith(f"with data below it. {hint}")
+    two = openpyxl_workbook(tmp_path / "z.xlsx", {"Data": rows, "More": [[1, 2]]})
+    assert refused("empty_sheet", two).endswith(f"'Data', 'More'. 'Data': {hint}")
