@@ -1,6 +1,7 @@
 """The import, validate and publish jobs: progress, results, and runs taking turns."""
 
 import datetime as dt
+import time
 
 import pytest
 from sqlalchemy import select, update
@@ -51,6 +52,25 @@ def test_the_import_job_stages_validates_and_reports(app, files):
     with app.app_context():
         data_import = db.session.get(DataImport, import_id)
         assert (data_import.state, data_import.lock_run_id) == ("published", None)
+
+
+@pytest.mark.onward_config(JOBS_BACKEND="thread", IMPORT_CHILD_PROCESS_MIN_ROWS=0)
+def test_the_import_job_in_a_worker_thread_reads_in_a_child_process(app, files):
+    # the default backend runs jobs in threads of the web process: the reader is forked
+    # from one of them
+    import_id, file_ids = files
+    with app.app_context(), acting_as(SYSTEM):
+        run_id = jobs.enqueue("dataimport_import", import_id=import_id, file_ids=file_ids).id
+        db.session.commit()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with app.app_context():
+            done = db.session.get(jobs.JobRun, run_id)
+            if done.done:
+                break
+        time.sleep(0.05)
+    assert (done.status, done.result["staged"], done.result["counts"]) == (
+        "succeeded", 3, {"ready": 2, "needs_attention": 1})
 
 
 @pytest.mark.onward_config(IMPORT_LEASE_WAIT_SECONDS=0)
