@@ -8,7 +8,8 @@ back, pickled through a pipe. A pipe holds little, so the child runs at most a r
 or so ahead of the caller and memory stays flat.
 
 The child must only compute: no database connection, file or lock of the caller's may
-be used across the fork.
+be used across the fork (the caller may have other threads, as a web process running jobs
+in threads has; Python 3.12 and later warn about forking such a process for this reason).
 """
 
 from __future__ import annotations
