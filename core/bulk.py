@@ -442,22 +442,26 @@ def _sqlite_dates(kind, dialect) -> Callable[[Any], Any] | None:
         def column(values: Sequence[Any]) -> list[Any] | None:
             if not _EXACT_DATETIME.issuperset(map(type, values)):
                 return None
-            return [text[:26] for text in map(_DATETIME_TEXT, values)]
+            return [None if value is None else _DATETIME_TEXT(value)[:26] for value in values]
     else:
         def text(value: Any) -> Any:
             return value.isoformat() if type(value) is dt.date else slow(value)
 
         def column(values: Sequence[Any]) -> list[Any] | None:
-            return (list(map(dt.date.isoformat, values))
-                    if _EXACT_DATE.issuperset(map(type, values)) else None)
+            if not _EXACT_DATE.issuperset(map(type, values)):
+                return None
+            if None in values:
+                return [None if value is None else value.isoformat() for value in values]
+            return list(map(dt.date.isoformat, values))
     if typed is impl or not typed._has_bind_processor:
         text.column = column
         return text
     return lambda value: text(typed.process_bind_param(value, dialect))
 
 
-#: the exact types the SQLite date processors' ``column`` format in C (``None`` aside)
-_EXACT_DATETIME, _EXACT_DATE = frozenset({dt.datetime}), frozenset({dt.date})
+#: the exact types the SQLite date processors' ``column`` format without a call per value
+_EXACT_DATETIME = frozenset({dt.datetime, type(None)})
+_EXACT_DATE = frozenset({dt.date, type(None)})
 _DATETIME_TEXT = methodcaller("isoformat", " ", "microseconds")
 
 
@@ -469,8 +473,9 @@ def _processed(values: Sequence[Any], process: Callable[[Any], Any] | None) -> S
     """
     if process is None:
         return values
-    if len(set(map(id, values))) == 1:
-        return [None if values[0] is None else process(values[0])] * len(values)
+    first = values[0]
+    if first is values[-1] and all(value is first for value in values):
+        return [None if first is None else process(first)] * len(values)
     whole = getattr(process, "column", None)
     return (whole and whole(values)) or [None if value is None else process(value)
                                          for value in values]
@@ -755,10 +760,10 @@ def _fill_defaults(mapper: Mapper, columns: dict[str, list], count: int,
         values = columns.get(attribute)
         if values is None:
             values, missing = [None] * count, range(count)
+        elif None not in values:
+            continue
         else:
             missing = [index for index, value in enumerate(values) if value is None]
-            if not missing:
-                continue
             values = list(values)
         if default.is_callable:
             by_name = {names[other]: column for other, column in columns.items()}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -74,6 +75,20 @@ def _existing(plan: Plan, data_import: DataImport, keys: list[tuple]) -> dict[tu
     return {tuple(v.casefold() if isinstance(v, str) else v
                   for v in (getattr(record, c.key) for c in columns)): record
             for record in db.session.scalars(stmt)}
+
+
+def pick(columns: dict[str, list[Any]], positions: list[int]) -> dict[str, list[Any]]:
+    """New lists of the values at ``positions`` (ascending, distinct) of each column.
+
+    Taken in C, not by a loop per value.
+    """
+    if len(positions) == len(next(iter(columns.values()), ())):  # every row
+        return {name: list(column) for name, column in columns.items()}
+    if len(positions) < 2:  # itemgetter gives a tuple for two or more only
+        return {name: [column[position] for position in positions]
+                for name, column in columns.items()}
+    take = itemgetter(*positions)
+    return {name: list(take(column)) for name, column in columns.items()}
 
 
 def _add_spans(spans: list[list[int]], ids: list[int]) -> None:
@@ -281,8 +296,7 @@ def _new_columns(plan: Plan, data_import: DataImport, chunk: _Chunk, new: list[i
                  changed: dict[int, dict[str, Any]]) -> dict[str, list[Any]]:
     """The new records' values a field at a time, with the import's account and domain."""
     target, count = plan.target, len(new)
-    columns = {name: [column[position] for position in new]
-               for name, column in chunk.columns.items()}
+    columns = pick(chunk.columns, new)
     for index, position in enumerate(new):
         for name, value in changed.get(position, {}).items():
             columns[name][index] = value
@@ -342,8 +356,7 @@ def _publish_chunk(publisher: Publisher, chunk) -> None:
         else:
             good.append(position)
     published, failed = publisher.write(
-        [chunk[position] for position in good],
-        {name: [column[position] for position in good] for name, column in converted.items()})
+        [chunk[position] for position in good], pick(converted, good))
     rowstatus.mark_published([(row.id, record_id) for row, record_id in published],
                              publisher.batch.id)
     rowstatus.mark_needs_attention([(row.id, found) for row, found in failed])

@@ -35,7 +35,7 @@ from onward.plugins.dataimport.config import setting, target_of
 from onward.plugins.dataimport.forked import can_fork, forked_map
 from onward.plugins.dataimport.mapping import ColumnMap, Matching, columns_for
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
-from onward.plugins.dataimport.publish import Publisher
+from onward.plugins.dataimport.publish import Publisher, pick
 from onward.plugins.dataimport.reader import workbook
 from onward.plugins.dataimport.reader.cells import json_safe, json_safe_column
 from onward.plugins.dataimport.rowstatus import status_counts
@@ -292,8 +292,7 @@ def _publish_ready(publisher: Publisher, statuses: list[str],
     record id (``None`` where it was not published).
     """
     ready = [position for position, status in enumerate(statuses) if status == "ready"]
-    published, failed = publisher.write(ready, {
-        name: [column[position] for position in ready] for name, column in converted.items()})
+    published, failed = publisher.write(ready, pick(converted, ready))
     batch_ids, record_ids = [None] * len(statuses), [None] * len(statuses)
     for position, record_id in published:
         statuses[position], record_ids[position] = "published", record_id

@@ -510,6 +510,7 @@ def test_write_rows_stores_dates_and_times_as_text_an_insert_stores(app, by_colu
     rows = [{"day": dt.date(1999 + i, 12, 31), "naive": dt.datetime(987, 1, 2, 3, 4, 5, i),
              "aware": shared if i % 2 else dt.datetime(2031, 1, 1, 2, 3, i, 999, tzinfo=east)}
             for i in range(COPY_MIN_ROWS)]
+    rows += [{"day": None, "naive": None, "aware": None}]  # blanks among them
     rows += [{"day": dt.datetime(2024, 2, 29, 13), "naive": dt.date(2024, 3, 1),  # the other type
               "aware": dt.datetime(2024, 3, 1, 12)}] if mixed else []  # naive: taken to be UTC
     with app.app_context():

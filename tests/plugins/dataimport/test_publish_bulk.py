@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from onward import SYSTEM, acting_as, db
@@ -72,3 +73,11 @@ def test_many_refused_rows_each_fail_alone(app, task_id, run, tmp_path):
         numbers = db.session.scalars(select(OnboardingContract.number)
                                      .order_by(OnboardingContract.id)).all()
         assert numbers == ["CNTR0000001", "CNTR0000002", "CNTR0000003"]
+
+
+@pytest.mark.parametrize("positions", [[0, 1, 2], [0, 2], [1], []])
+def test_pick_takes_the_rows_asked_for_into_new_lists(positions):
+    columns = {"name": ["a", "b", "c"], "city": ["x", None, "z"]}
+    picked = publish.pick(columns, positions)
+    assert picked == {name: [column[p] for p in positions] for name, column in columns.items()}
+    assert all(picked[name] is not columns[name] for name in columns)  # safe to change
