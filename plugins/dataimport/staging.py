@@ -186,7 +186,9 @@ def _stage(data_import, record, target, stored, progress, publisher) -> int:
         matching = columns_for(stored, target, table.headers)
         problems = _column_problems(matching)
         if problems:
-            raise ValidationFailed(f"{record.name}: {problems}.")
+            above = (f" The header was taken from row {table.header_row}. {table.header_hint}"
+                     if table.header_hint else "")
+            raise ValidationFailed(f"{record.name}: {problems}.{above}")
         mapped = [(index, column) for index, column in enumerate(matching.columns)
                   if column.field]
         data_import.state = "loading"

@@ -151,6 +151,7 @@ class SheetTable:
         header_row: int,
         first_column: int,
         headers: tuple[str, ...],
+        header_hint: str,
         pending: list[Row],
         source: Iterator[tuple[int, Sequence[object]]],
         closer: _Closer,
@@ -166,6 +167,9 @@ class SheetTable:
         """The 1-based column of the first header label (1 for column ``A``)."""
         self.headers = headers
         """The header labels, stripped, left to right."""
+        self.header_hint = header_hint
+        """Where a row above the header mixes labels with cells that are not text, a hint
+        naming them (if that row is the real header, the one found is data), else ``""``."""
         self.date1904 = info.date1904
         """The workbook's date system: pass it to :func:`~.cells.excel_serial_to_date`."""
         self.engine = engine
@@ -311,7 +315,7 @@ def read(
             except BaseException:
                 closer.close()
                 raise
-            header_row, first_column, headers, pending = table
+            header_row, first_column, headers, pending, hint = table
             return SheetTable(
                 info=info,
                 sheet=candidate,
@@ -319,6 +323,7 @@ def read(
                 header_row=header_row,
                 first_column=first_column,
                 headers=headers,
+                header_hint=hint,
                 pending=pending,
                 source=source,
                 closer=closer,
@@ -593,8 +598,8 @@ def _find_table(
     source: Iterator[tuple[int, Sequence[object]]],
     explicit: bool,
     header_only: bool = False,
-) -> tuple[int, int, tuple[str, ...], list[Row]]:
-    """Header row, first column, labels and first data row(s).
+) -> tuple[int, int, tuple[str, ...], list[Row], str]:
+    """Header row, first column, labels, first data row(s), and a hint about the rows above.
 
     Raises :class:`_NoTable` when the sheet holds none (a :class:`WorkbookRefused` for
     the sheet asked for by name).
@@ -648,7 +653,7 @@ def _find_table(
             pending.append(Row(row_number, tuple(values)))
     if not pending and not header_only:
         _require_data(sheet, number, first, width, source, pending, last_row, scan)
-    return number, first + 1, headers, pending
+    return number, first + 1, headers, pending, _not_text(window[:index])
 
 
 def _require_data(sheet, number, first, width, source, pending, last_row, scan) -> None:
@@ -694,11 +699,14 @@ def _header_index(window: list[tuple[int, list]]) -> int | None:
 
 
 def _not_text(window: list[tuple[int, list]]) -> str:
-    """The cells of the first row with labels that are not text, as a hint (or "")."""
+    """A hint naming the cells that are not text in the first row that mixes them with labels.
+
+    Such a row may be a header with a year typed as a number; ``""`` where there is none.
+    """
     for number, values in window:
-        if any(map(_is_label, values)):
-            cells = [f"{column_letter(i + 1)}{number} ({_shown(v)})"
-                     for i, v in enumerate(values) if v is not None and not _is_label(v)]
+        cells = [f"{column_letter(i + 1)}{number} ({_shown(v)})"
+                 for i, v in enumerate(values) if v is not None and not _is_label(v)]
+        if cells and any(map(_is_label, values)):
             return (f"Row {number} has cells that are not text: {', '.join(cells)}. Column "
                     "labels must be text (in Excel, type a number label as '2024).")
     return ""

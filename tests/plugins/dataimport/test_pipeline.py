@@ -344,6 +344,19 @@ def test_the_seeds_account_check_is_a_record_rule(app, task_id, run, xlsx):
         "Account: 'Contoso' is not the case's account (Genixify)."]
 
 
+def test_a_header_taken_from_a_data_row_names_the_row_above_it(app, task_id, run,
+                                                               tmp_path):
+    # the real header's Zip label is a number: the first data row was taken for the header
+    path = openpyxl_workbook(tmp_path / "n.xlsx", {"Locations": [
+        ["Name", "City", 78701], ["HQ", "Austin", "TX"], ["Depot", "Reno", "NV"]]})
+    run(upload, path)
+    with app.app_context():
+        message = db.session.scalars(select(ImportFile.message)).one()
+    assert message.endswith("The header was taken from row 2. Row 1 has cells that are not "
+                            "text: C1 (78701). Column labels must be text (in Excel, type a "
+                            "number label as '2024).")
+
+
 def test_a_refused_file_is_kept_with_its_reason_and_stages_nothing(app, task_id, run,
                                                                    tmp_path):
     bad = tmp_path / "notes.xlsx"

@@ -879,3 +879,23 @@ def test_a_header_with_labels_that_are_not_text_is_named_in_the_refusal(tmp_path
     assert refused("empty_sheet", path).endswith(f"with data below it. {hint}")
     two = openpyxl_workbook(tmp_path / "z.xlsx", {"Data": rows, "More": [[1, 2]]})
     assert refused("empty_sheet", two).endswith(f"'Data', 'More'. 'Data': {hint}")
+
+
+def test_a_row_above_the_header_that_mixes_labels_and_numbers_is_hinted(tmp_path):
+    # the real header has a year typed as a number; the first all-text row below is taken
+    rows = [["Quarterly sites"], ["Name", 2024], ["HQ", "Austin"], ["Depot", "Reno"]]
+    table = read(openpyxl_workbook(tmp_path / "h.xlsx", {"Data": rows}), max_bytes=MB)
+    with table:
+        assert (table.header_row, table.headers) == (3, ("HQ", "Austin"))
+        assert table.header_hint == ("Row 2 has cells that are not text: B2 (2024). Column "
+                                     "labels must be text (in Excel, type a number label "
+                                     "as '2024).")
+    plain = read(openpyxl_workbook(tmp_path / "p.xlsx", {"Data": rows[:1] + rows[2:]}),
+                 max_bytes=MB)
+    with plain:  # a title above the header is no hint
+        assert (plain.header_row, plain.header_hint) == (2, "")
+
+
+def test_a_title_cell_alone_is_no_hint_of_a_header(tmp_path):
+    path = openpyxl_workbook(tmp_path / "t.xlsx", {"Data": [["Sites"], [1, 2], [3, 4]]})
+    assert refused("no_header", path, sheet="Data").endswith("with the data below it.")
