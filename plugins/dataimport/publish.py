@@ -219,6 +219,8 @@ class Publisher:
                 good.remove(position)
         written = []  # find the rows refused, one by one
         for position in good:
+            if isinstance(existing.get(chunk.keys[position]), int):  # inserted a row before
+                existing.update(_existing(plan, data_import, [chunk.keys[position]]))
             saved = self._saved()
             try:
                 written += _write_all(self, chunk, [position], existing)

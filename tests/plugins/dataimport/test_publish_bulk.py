@@ -81,3 +81,32 @@ def test_pick_takes_the_rows_asked_for_into_new_lists(positions):
     picked = publish.pick(columns, positions)
     assert picked == {name: [column[p] for p in positions] for name, column in columns.items()}
     assert all(picked[name] is not columns[name] for name in columns)  # safe to change
+
+
+def test_a_key_twice_among_rows_written_one_by_one_updates_the_record_it_inserted(
+        app, task_id, run):
+    # enough refusals that the chunk is written row by row; its last row repeats the first
+    # row's key (publish compares keys lower-cased)
+    def contract(name, starts, ends, value):
+        return {"short_description": name, "starts": starts, "ends": ends,
+                "state": "active", "value": value}
+
+    refused = publish._BULK_RETRIES + 1
+    rows = [*[contract(f"Backwards {n}", dt.date(2031, 6, 1), dt.date(2031, 1, 1), None)
+              for n in range(refused)],
+            contract("Support", dt.date(2031, 1, 1), None, 1),
+            contract("SUPPORT", dt.date(2031, 1, 1), None, 2)]
+
+    def write(data_import):
+        publisher = publish.Publisher(data_import)
+        published, failed = publisher.write(
+            list(range(len(rows))), {name: [row[name] for row in rows] for name in rows[0]})
+        return published, len(failed), dict(publisher.counts)
+
+    published, failed, counts = run(write, target="contracts")
+    assert failed == refused
+    assert (published[0][0], published[1][0]) == (refused, refused + 1)
+    assert published[0][1] == published[1][1]  # one record, written, then updated
+    assert (counts["inserted"], counts["updated"]) == (1, 1)
+    with app.app_context():
+        assert db.session.scalars(select(OnboardingContract.value)).all() == [2]
