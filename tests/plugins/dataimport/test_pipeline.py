@@ -9,6 +9,7 @@ from onward import SYSTEM, acting_as, db
 from onward.plugins.dataimport import publish, rowstatus, staging, validation
 from onward.plugins.dataimport.models import (
     BatchUpdate,
+    DataImport,
     ImportFile,
     PublishBatch,
     StagingRow,
@@ -49,6 +50,30 @@ def test_rows_go_to_staging_validated_with_their_excel_row_numbers(app, task_id,
                                                "latitude": 37.35})
     assert rows[3][2]["street"] is None  # a blank cell is no value
     assert run(rowstatus.status_counts) == {"ready": 2}
+
+
+def test_an_imports_rows_go_with_it_however_it_is_deleted(app, task_id, run, xlsx, account):
+    from onward.plugins.onboarding.cases import create_task
+
+    path = xlsx([["HQ", "1 Main St", "Santa Clara", "US", None]])
+    run(upload, path)
+    with app.app_context(), acting_as(SYSTEM):  # two more imports of the case, staged
+        case = db.session.get(CaseTask, task_id).case
+        others = [create_task(case, f"Import {n}", task_type="data_capture").id for n in (1, 2)]
+        for other in others:
+            upload(staging.import_of_task(db.session.get(CaseTask, other), "locations"), path)
+        db.session.commit()
+
+    def import_ids_of_rows():
+        with app.app_context():
+            return db.session.scalars(select(StagingRow.import_id).order_by(StagingRow.id)).all()
+
+    first, _, third = import_ids_of_rows()
+    with app.app_context():  # by the database's cascade from the task, then directly
+        db.session.execute(delete(CaseTask).where(CaseTask.id == others[0]))
+        db.session.execute(delete(DataImport).where(DataImport.id == third))
+        db.session.commit()
+    assert import_ids_of_rows() == [first]
 
 
 def files_of(app):
