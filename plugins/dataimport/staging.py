@@ -43,6 +43,7 @@ from onward.plugins.dataimport.validation import (
     Plan,
     check_columns,
     check_records,
+    earlier_rows,
     plan_for,
     sort_new_rows,
 )
@@ -193,13 +194,26 @@ def _stage(data_import, record, target, stored, progress, publisher) -> int:
                   if column.field]
         data_import.state = "loading"
         plan, staged = publisher.plan if publisher else plan_for(data_import), 0
-        prepare = functools.partial(prepare_chunk, plan, mapped)
+        prepare = functools.partial(prepare_chunk, plan, mapped, _file_keys(data_import, table))
         for prepared in (forked_map(prepare, table.chunks()) if _in_child_process(table)
                          else map(prepare, table.chunks())):
             staged += _insert_chunk(data_import, record, plan, prepared, publisher)
             if progress:
                 progress(staged)
     return staged
+
+
+def _file_keys(data_import: DataImport, table: workbook.SheetTable) -> dict[str, int] | None:
+    """Where the file's natural keys are kept while it is read: ``{}`` to fill, or ``None``.
+
+    Into an import without rows, a row can only repeat a row of its own file: when the
+    reader holds the sheet in memory anyway (python-calamine), its keys (a fraction of
+    its size) are kept beside it instead of looked up in staging a chunk at a time. The
+    streaming reader keeps memory flat: its rows' keys are looked up.
+    """
+    empty = db.session.scalar(select(StagingRow.id).where(
+        StagingRow.import_id == data_import.id).limit(1)) is None
+    return {} if empty and table.engine == "calamine" else None
 
 
 def _in_child_process(table: workbook.SheetTable) -> bool:
@@ -225,15 +239,21 @@ class PreparedChunk(NamedTuple):
     staged: list[dict[str, Any]] | None
     #: each row's natural key
     keys: list[str]
+    #: each row's earlier row of the file with its natural key (:func:`earlier_rows`),
+    #: where the file's keys are kept in memory; else ``None``: looked up in staging
+    firsts: list[int | None] | None
 
 
-def prepare_chunk(plan: Plan, mapped: list[tuple[int, ColumnMap]], chunk) -> PreparedChunk:
+def prepare_chunk(plan: Plan, mapped: list[tuple[int, ColumnMap]],
+                  file_keys: dict[str, int] | None, chunk) -> PreparedChunk:
     """What a chunk of rows becomes without the database: Python work only.
 
     The cells are transformed and checked column by column as read (a date cell is a
     date, not text to parse), apart from the fields whose checks need the database, then
-    kept JSON-safe. A large sheet runs this in a child process (:func:`forked_map`)
-    while this one writes the chunk before.
+    kept JSON-safe; with ``file_keys`` (:func:`_file_keys`), the rows' keys are looked
+    up there and join it. A large sheet runs this in a child process
+    (:func:`forked_map`), which keeps its own ``file_keys``, while this one writes the
+    chunk before.
     """
     count = len(chunk)
     columns = {column.field: column.apply_all([row.values[index] for row in chunk])
@@ -243,13 +263,15 @@ def prepare_chunk(plan: Plan, mapped: list[tuple[int, ColumnMap]], chunk) -> Pre
     names = list(columns)
     staged = [dict(zip(names, values, strict=True)) for values in zip(
         *map(json_safe_column, columns.values()), strict=True)]
+    numbers = [row.number for row in chunk]
+    keys = [natural_key(values, plan.target.natural_key) for values in staged]
     return PreparedChunk(
-        numbers=[row.number for row in chunk],
+        numbers=numbers,
         cells={item.field.name: columns[item.field.name] for item in plan.fields
                if not item.pure and item.field.name in columns},
         converted=converted, problems=problems, values=list(map(dump_json, staged)),
-        staged=staged if plan.records else None,
-        keys=[natural_key(values, plan.target.natural_key) for values in staged])
+        staged=staged if plan.records else None, keys=keys,
+        firsts=None if file_keys is None else earlier_rows(keys, numbers, file_keys))
 
 
 def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
@@ -270,7 +292,8 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
                 row_problems.sort(key=lambda problem: order[problem["field"]])
     if plan.records:
         check_records(plan, data_import, prepared.staged, problems)
-    statuses = sort_new_rows(plan, data_import, prepared.keys, prepared.numbers, problems)
+    statuses = sort_new_rows(plan, data_import, prepared.keys, prepared.numbers, problems,
+                             prepared.firsts)
     batch_ids = record_ids = [None] * count
     if publisher:
         batch_ids, record_ids = _publish_ready(publisher, statuses, problems, converted)

@@ -524,20 +524,37 @@ def _staged_keys(data_import: DataImport, keys: set[str]) -> dict[str, int]:
     return dict(db.session.execute(staged_keys_query(data_import, keys)).all()) if keys else {}
 
 
+def earlier_rows(keys: list[str], numbers: list[int], seen: dict[str, int]
+                 ) -> list[int | None]:
+    """For each row, the number of the row before it with its natural key, else ``None``.
+
+    ``seen`` maps the keys of the rows before (staged, or earlier in the file) to the first
+    such row's number; the keys of these rows join it.
+    """
+    firsts: list[int | None] = []
+    for key, number in zip(keys, numbers, strict=True):
+        first = seen.get(key)
+        if first is None and key:
+            seen[key] = number
+        firsts.append(first)
+    return firsts
+
+
 def sort_new_rows(plan: Plan, data_import: DataImport, keys: list[str], numbers: list[int],
-                  problems: list[list[dict[str, str]]]) -> list[str]:
+                  problems: list[list[dict[str, str]]],
+                  firsts: list[int | None] | None = None) -> list[str]:
     """The statuses of rows on their way into staging; duplicates join their ``problems``.
 
     ``keys`` and ``numbers`` are the rows' natural keys and row numbers, ``problems`` what
     :func:`check_columns` found in each; a natural key that a row staged before has, or
-    an earlier row of these, is a duplicate.
+    an earlier row of these, is a duplicate. ``firsts``, when given, are the duplicates'
+    first rows (:func:`earlier_rows`) and nothing is looked up in staging.
     """
-    seen = _staged_keys(data_import, set(keys) - {""})
-    for key, number, found in zip(keys, numbers, problems, strict=True):
-        if key in seen:
-            found.append(_duplicate(plan, seen[key]))
-        elif key:
-            seen[key] = number
+    if firsts is None:
+        firsts = earlier_rows(keys, numbers, _staged_keys(data_import, set(keys) - {""}))
+    for found, first in zip(problems, firsts, strict=True):
+        if first is not None:
+            found.append(_duplicate(plan, first))
     return ["needs_attention" if found else "ready" for found in problems]
 
 
