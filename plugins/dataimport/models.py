@@ -172,8 +172,9 @@ class StagingRow(AccountScopedMixin, db.Model):
     #: import's rows with it (migration ``9c4e1f2a7d30``), however the import goes.
     import_id: Mapped[int] = mapped_column(Integer)
     #: the file the row came from: the import holds the keys. A file is deleted only once
-    #: its rows are (refused or restarted), a batch only with its import.
-    file_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: its rows are (refused or restarted), a batch only with its import. Not indexed:
+    #: rows of a file are always looked for within their import.
+    file_id: Mapped[int | None] = mapped_column(Integer)
     #: the import's account and domain, copied for scoping; not indexed: rows are always
     #: reached through their import, whose indexes serve
     account_id: Mapped[int] = mapped_column(Integer)

@@ -169,7 +169,8 @@ def stage_file(data_import: DataImport, record: ImportFile, *,
     except ValidationFailed as refused:  # damage found part-way: take back what was staged
         if publisher:
             publisher.take_back(mark)
-        db.session.execute(delete(StagingRow).where(StagingRow.file_id == record.id))
+        db.session.execute(delete(StagingRow).where(StagingRow.import_id == data_import.id,
+                                                    StagingRow.file_id == record.id))
         record.state, record.rows, record.message = "refused", 0, refused.message
         data_import.state = "loaded" if status_counts(data_import) else "not_loaded"
         db.session.flush()
