@@ -1,5 +1,9 @@
 """dataimport rows deleted with their import by a trigger, not a foreign key
 
+A later migration that rebuilds ``dataimport_import`` on SQLite (a batch "move and copy")
+drops the trigger with the old table and must create it again; the test
+``test_an_imports_rows_go_with_it_however_it_is_deleted`` would fail without it.
+
 Revision ID: 9c4e1f2a7d30
 Revises: 57673ab93119
 Create Date: 2026-11-27 01:20:00.000000
