@@ -202,11 +202,13 @@ def _render(task: CaseTask, data_import: DataImport | None, run_id: int | None =
     target = config.target_of(data_import.target)
     counts = rowstatus.status_counts(data_import)
     batches = _batches(data_import) if may_publish() else []
+    files = list(db.session.scalars(scoped(ImportFile).where(
+        ImportFile.import_id == data_import.id).order_by(ImportFile.id)))
     context.update(
         target=target, counts=counts, total=sum(counts.values()),
-        tab=request.args.get("status", ""), run=_run_of(data_import, run_id),
-        files=list(db.session.scalars(scoped(ImportFile).where(
-            ImportFile.import_id == data_import.id).order_by(ImportFile.id))),
+        tab=request.args.get("status", ""), run=_run_of(data_import, run_id), files=files,
+        # rows of several files repeat row numbers: each says its file
+        file_names={file.id: file.name for file in files} if len(files) > 1 else {},
         upload_form=UploadForm(), close_form=CloseForm(),
         batches=batches, newest=next((b for b in batches if b.undone_at is None), None),
         max_mb=config.web_upload_limit() // (1024 * 1024),

@@ -166,6 +166,25 @@ def test_search_and_pages_of_the_rows(client, app, agent, task_id, import_id, wo
     assert client.get(url(task_id) + "?colour=red").status_code == 422
 
 
+def headers_of(page):
+    return [re.sub(r"<[^>]+>|\s+", "", cell) for cell in re.findall(
+        r"<th[^>]*>(.*?)</th>", page.split('aria-label="Uploaded files"')[1], re.S)][3:]
+
+
+def test_the_rows_say_what_is_wrong_first_and_their_file_when_there_are_several(
+        client, app, agent, task_id, import_id, workbook):
+    page = imported(client, task_id, workbook)
+    assert headers_of(page)[:4] == ["Row", "Status", "Comment", "Name"]
+    upload(client, task_id, workbook(ROWS[:1]), name="more.xlsx")
+    page = html(client.get(url(task_id)))
+    assert headers_of(page)[:4] == ["Row", "File", "Status", "Comment"]
+    assert re.search(r"<td>2</td>\s*<td>more\.xlsx</td>", page)
+    assert re.search(r"<td>2</td>\s*<td>locations\.xlsx</td>", page)
+    edited = html(client.get(url(task_id) + "?status=needs_attention"))
+    assert headers_of(edited)[:3] == ["Row", "File", "Comment"]
+    assert headers_of(edited)[-1] == "Save"
+
+
 def test_upload_only_then_import_from_attachments(app, client, agent, task_id, import_id,
                                                   workbook):
     response = upload(client, task_id, workbook(), import_now=False)
