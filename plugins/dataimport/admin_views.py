@@ -27,7 +27,7 @@ from onward import (
     scoped,
     submit_form,
 )
-from onward.plugins.dataimport import assist, builder
+from onward.plugins.dataimport import assist, builder, exports
 from onward.plugins.dataimport.admin_forms import (
     UNDECIDED,
     MapForm,
@@ -36,7 +36,7 @@ from onward.plugins.dataimport.admin_forms import (
     TransformsForm,
     target_choices,
 )
-from onward.plugins.dataimport.config import target_of
+from onward.plugins.dataimport.config import found_target, target_of
 from onward.plugins.dataimport.mapping import ColumnMap
 from onward.plugins.dataimport.models import DataSource, ValidationRule
 
@@ -97,8 +97,15 @@ def new_source():
         form, read,
         lambda headers: _map_page(_map_form(form.name.data, form.target.data, headers,
                                             form.file.data.filename or "")),
-        lambda: (render_template("dataimport/admin_new.html", form=form, steps=STEPS, step=1),
+        lambda: (render_template("dataimport/admin_new.html", form=form, steps=STEPS, step=1,
+                                 targets=_targets()),
                  form_status(form)))
+
+
+@blueprint.route("/targets/<key>/template", endpoint="target_template")
+def target_template(key: str):
+    """A target table's XLSX template: a start for step 1's template."""
+    return exports.template_download(found_target(key))
 
 
 def _map_form(name: str, target_key: str, headers, template_name: str) -> MapForm:

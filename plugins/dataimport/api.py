@@ -44,11 +44,11 @@ from onward import (
 )
 from onward.plugins.dataimport import (
     assist,
+    config,
     exports,
     rowstatus,
     schemas,
     staging,
-    templates,
 )
 from onward.plugins.dataimport.jobs import LEASE_SETTINGS
 from onward.plugins.dataimport.models import (
@@ -566,8 +566,4 @@ def download_template(key: str):
     importable field, drop-down lists and date formats, and an instructions sheet.
     """
     require("read", DataImport)
-    target = current_app.extensions["onward"].registries.import_targets.get(key)
-    if target is None:
-        raise NotFound(f"No import target {key!r}.")
-    return exports.xlsx_download(templates.template_workbook(target),
-                                 exports.template_file_name(target))
+    return exports.template_download(config.found_target(key))

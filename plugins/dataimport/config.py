@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 
-from onward import ImportTarget, ValidationFailed
+from onward import ImportTarget, NotFound, ValidationFailed
 from onward.plugins.dataimport.reader import workbook
 
 #: settings (``ONWARD_IMPORT_…``) and their defaults
@@ -25,6 +25,14 @@ def web_upload_limit() -> int:
     """The largest file a web upload can bring: the import limit, or the request limit."""
     request_limit = current_app.config.get("MAX_CONTENT_LENGTH")
     return min(setting("IMPORT_MAX_BYTES"), request_limit or setting("IMPORT_MAX_BYTES"))
+
+
+def found_target(key: str) -> ImportTarget:
+    """The registered import target ``key`` named by a URL (404 when there is none)."""
+    target = current_app.extensions["onward"].registries.import_targets.get(key)
+    if target is None:
+        raise NotFound(f"No import target {key!r}.")
+    return target
 
 
 def target_of(key: str) -> ImportTarget:

@@ -33,6 +33,7 @@ from onward.plugins.dataimport.templates import (
     HEADER_FILL,
     save,
     sheet_title,
+    template_workbook,
     write_data_sheet,
 )
 
@@ -191,6 +192,11 @@ def template_file_name(target: ImportTarget) -> str:
 def errors_file_name(data_import: DataImport) -> str:
     """The errors workbook's file name: ``<task number> needs attention.xlsx``."""
     return safe_file_name(f"{data_import.task.number} needs attention")
+
+
+def template_download(target: ImportTarget) -> Response:
+    """The target's XLSX template (:func:`~.templates.template_workbook`) as a download."""
+    return xlsx_download(template_workbook(target), template_file_name(target))
 
 
 def xlsx_download(content: bytes, name: str) -> Response:

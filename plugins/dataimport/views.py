@@ -36,7 +36,7 @@ from onward import (
     readable_fields,
     scoped,
 )
-from onward.plugins.dataimport import config, exports, publish, rowstatus, staging, templates
+from onward.plugins.dataimport import config, exports, publish, rowstatus, staging
 from onward.plugins.dataimport.models import (
     IMPORT_STATES,
     ROW_STATUSES,
@@ -326,9 +326,7 @@ def validate(task_id: int):
 def template(task_id: int):
     """*Download the template*: the XLSX template of the import's target."""
     _task, data_import = _task_and_import(task_id, right="read")
-    target = config.target_of(data_import.target)
-    return exports.xlsx_download(templates.template_workbook(target),
-                                 exports.template_file_name(target))
+    return exports.template_download(config.target_of(data_import.target))
 
 
 @blueprint.route("/tasks/<int:task_id>/errors", endpoint="errors")

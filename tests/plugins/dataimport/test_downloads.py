@@ -2,6 +2,7 @@
 the fix-and-upload-again loop through the page, and validation's progress per chunk."""
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -177,6 +178,20 @@ def test_the_api_sends_a_targets_template(client, api_headers, make_user):
     assert unknown.status_code == 404
     assert unknown.json["error"]["message"] == "No import target 'planets'."
     assert client.get(f"{API}/targets/locations/template").status_code == 401
+
+
+def test_the_builders_first_step_offers_each_targets_template_to_admins(client, login_as):
+    login_as("admin")
+    page = client.get("/admin/imports/new").get_data(as_text=True)
+    links = re.findall(r'href="(/admin/imports/targets/[^"]+/template)" download>([^<]+)<', page)
+    assert ("/admin/imports/targets/locations/template", "Locations") in links
+    assert len(links) == 8  # the onboarding plugin's targets
+    book = assert_download(client.get("/admin/imports/targets/locations/template"),
+                           "locations template.xlsx")
+    assert book.sheetnames[:2] == ["Locations", "Instructions"]
+    assert client.get("/admin/imports/targets/planets/template").status_code == 404
+    login_as("onboarding_agent")
+    assert client.get("/admin/imports/targets/locations/template").status_code == 403
 
 
 def test_the_api_sends_an_imports_errors_to_the_agent_and_the_contact_only(
