@@ -50,6 +50,14 @@ def register_commands(cli):
 
 
 @hookimpl
+def register_demo_data():
+    """The onboarding demo's data capture tasks started; Genixify's locations staged."""
+    from onward.plugins.dataimport.demo import load_demo_imports
+
+    load_demo_imports()
+
+
+@hookimpl
 def register_migrations():
     """The dataimport lineage."""
     return Migrations("dataimport", Path(__file__).parent / "migrations")

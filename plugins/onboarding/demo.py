@@ -19,7 +19,8 @@ DEMO_CASES = {
                                 ("Import locations", "data_capture", 5, True),
                                 ("Plan training", "training", 20, False)]),
     "Northwind Traders": ("New", 60, [("Confirm the go-live date", "risk_mitigation", 3,
-                                       True)]),
+                                       True),
+                                      ("Send us your locations", "data_capture", 7, True)]),
     "Contoso Ltd": ("Blocked", 10, [("Catalog development", "development", -5, False)]),
     "Fabrikam Inc": ("Closed", -20, []),
 }
@@ -29,6 +30,8 @@ DEMO_GUIDED = (
     ("Business credit line", "Solution proposed", len(guided.STEPS),
      "A credit line of 50,000, reviewed every year."),
 )
+#: account -> its demo customer user, the contact of its case and of the tasks it sees
+DEMO_CONTACTS = {"Northwind Traders": "contact@northwind.example"}
 #: demo user -> the onboarding role it gets
 DEMO_ROLES = {"agent@example.com": "onboarding_agent",
               "contact@northwind.example": "customer_case_manager"}
@@ -61,13 +64,16 @@ def load_demo_data() -> None:
             if db.session.scalar(select(OnboardingCase.id).where(
                     OnboardingCase.account_id == account.id)):
                 continue
+            contact = db.session.scalar(select(User.id).where(
+                User.email == DEMO_CONTACTS.get(name, "")))
             case = create_case(account, go_live_date=today + dt.timedelta(days=go_live),
-                               assigned_to_id=agent.id if agent else None)
+                               assigned_to_id=agent.id if agent else None, contact_id=contact)
             case.state = state
             for subject, task_type, due, visible in tasks:
                 create_task(case, subject, task_type=task_type, visible_to_customer=visible,
                             due_date=today + dt.timedelta(days=due),
-                            assigned_to_id=agent.id if agent else None)
+                            assigned_to_id=agent.id if agent else None,
+                            contact_id=contact if visible else None)
         _guided_cases(agent)
         db.session.commit()
 
