@@ -40,6 +40,7 @@ from onward.plugins.dataimport.reader import workbook
 from onward.plugins.dataimport.reader.cells import json_safe, json_safe_column
 from onward.plugins.dataimport.rowstatus import status_counts
 from onward.plugins.dataimport.validation import (
+    First,
     Plan,
     check_columns,
     check_records,
@@ -204,7 +205,7 @@ def _stage(data_import, record, target, stored, progress, publisher) -> int:
     return staged
 
 
-def _file_keys(data_import: DataImport, table: workbook.SheetTable) -> dict[str, int] | None:
+def _file_keys(data_import: DataImport, table: workbook.SheetTable) -> dict[str, First] | None:
     """Where the file's natural keys are kept while it is read: ``{}`` to fill, or ``None``.
 
     Into an import without rows, a row can only repeat a row of its own file: when the
@@ -242,11 +243,11 @@ class PreparedChunk(NamedTuple):
     keys: list[str]
     #: each row's earlier row of the file with its natural key (:func:`earlier_rows`),
     #: where the file's keys are kept in memory; else ``None``: looked up in staging
-    firsts: list[int | None] | None
+    firsts: list[First | None] | None
 
 
 def prepare_chunk(plan: Plan, mapped: list[tuple[int, ColumnMap]],
-                  file_keys: dict[str, int] | None, chunk) -> PreparedChunk:
+                  file_keys: dict[str, First] | None, chunk) -> PreparedChunk:
     """What a chunk of rows becomes without the database: Python work only.
 
     The cells are transformed and checked column by column as read (a date cell is a
@@ -293,8 +294,8 @@ def _insert_chunk(data_import: DataImport, record: ImportFile, plan: Plan,
                 row_problems.sort(key=lambda problem: order[problem["field"]])
     if plan.records:
         check_records(plan, data_import, prepared.staged, problems)
-    statuses = sort_new_rows(plan, data_import, prepared.keys, prepared.numbers, problems,
-                             prepared.firsts)
+    statuses = sort_new_rows(plan, data_import, record, prepared.keys, prepared.numbers,
+                             problems, prepared.firsts)
     batch_ids = record_ids = [None] * count
     if publisher:
         batch_ids, record_ids = _publish_ready(publisher, statuses, problems, converted)

@@ -36,7 +36,12 @@ from onward import (
 )
 from onward.plugins.dataimport import rowstatus
 from onward.plugins.dataimport.config import setting, target_of
-from onward.plugins.dataimport.models import DataImport, StagingRow, ValidationRule
+from onward.plugins.dataimport.models import (
+    DataImport,
+    ImportFile,
+    StagingRow,
+    ValidationRule,
+)
 from onward.plugins.dataimport.reader.cells import CONTROL_CHARACTERS, CellError, json_safe
 
 #: a converter takes a cell's value and gives (the value to publish, a problem or None).
@@ -492,69 +497,104 @@ def _check_column(field_plan: FieldPlan, data_import: DataImport, column: Sequen
     return results
 
 
-def _duplicate(plan: Plan, first_row: int) -> dict[str, str]:
-    """The problem of a row whose natural key an earlier row has."""
+#: a row that first had a natural key: its number and its file's id (``None``: the file
+#: being read)
+First = tuple[int, int | None]
+
+
+def _duplicate(plan: Plan, first: First, file_id: int | None,
+               names: Mapping[int, str]) -> dict[str, str]:
+    """The problem of a row (of file ``file_id``) whose natural key the row ``first`` has.
+
+    The first row is named by its number, and by its file when that is another one.
+    """
     titles = " and ".join(plan.target.field(name).title for name in plan.target.natural_key)
+    number, first_file = first
+    where = (f"row {number}" if first_file in (None, file_id)
+             else f"row {number} of {names.get(first_file, 'another file')}")
     return {"field": plan.target.natural_key[0], "column": titles,
-            "message": f"{titles}: the same as row {first_row}; each record once."}
+            "message": f"{titles}: the same as {where}; each record once."}
 
 
-def _duplicates(data_import: DataImport) -> dict[str, tuple[int, int]]:
-    """Natural keys more than one row of the import has -> the first such row's id and number."""
-    firsts = (select(func.min(StagingRow.id))
-              .where(StagingRow.import_id == data_import.id, StagingRow.natural_key != "")
-              .group_by(StagingRow.natural_key).having(func.count() > 1))
-    rows = db.session.execute(select(StagingRow.natural_key, StagingRow.id, StagingRow.row_number)
-                              .where(StagingRow.id.in_(firsts.scalar_subquery())))
-    return {key: (row_id, number) for key, row_id, number in rows}
+def file_names(data_import: DataImport) -> dict[int, str]:
+    """The import's files by id -> their names (duplicates name another file's row)."""
+    return dict(db.session.execute(select(ImportFile.id, ImportFile.name).where(
+        ImportFile.import_id == data_import.id)).all())
+
+
+def _firsts(data_import: DataImport, *where, repeated: bool = False) -> Select:
+    """Each natural key's first row staged (lowest id): its key, id, number and file.
+
+    Among the import's rows that match ``where``; only keys more than one row has, if
+    ``repeated``.
+    """
+    ids = (select(func.min(StagingRow.id))
+           .where(StagingRow.import_id == data_import.id, *where)
+           .group_by(StagingRow.natural_key))
+    if repeated:
+        ids = ids.having(func.count() > 1)
+    return select(StagingRow.natural_key, StagingRow.id, StagingRow.row_number,
+                  StagingRow.file_id).where(StagingRow.id.in_(ids.scalar_subquery()))
+
+
+def _duplicates(data_import: DataImport) -> dict[str, tuple[int, First]]:
+    """Natural keys more than one row of the import has -> the first row's id and place."""
+    rows = db.session.execute(_firsts(data_import, StagingRow.natural_key != "",
+                                      repeated=True))
+    return {key: (row_id, (number, file_id)) for key, row_id, number, file_id in rows}
 
 
 def staged_keys_query(data_import: DataImport, keys: set[str]) -> Select:
-    """Which of ``keys`` rows of the import have, with the first such row's number.
+    """Which of ``keys`` rows of the import have: the first such row's id, number, file.
 
     An index on ``(import_id, natural_key)`` keeps this one lookup per key.
     """
-    return (select(StagingRow.natural_key, func.min(StagingRow.row_number))
-            .where(StagingRow.import_id == data_import.id, among(StagingRow.natural_key, keys))
-            .group_by(StagingRow.natural_key))
+    return _firsts(data_import, among(StagingRow.natural_key, keys))
 
 
-def _staged_keys(data_import: DataImport, keys: set[str]) -> dict[str, int]:
-    """Which of ``keys`` rows of the import have already -> the first such row's number."""
-    return dict(db.session.execute(staged_keys_query(data_import, keys)).all()) if keys else {}
+def _staged_keys(data_import: DataImport, keys: set[str]) -> dict[str, First]:
+    """Which of ``keys`` rows of the import have already -> where the first such row is."""
+    if not keys:
+        return {}
+    return {key: (number, file_id) for key, _id, number, file_id
+            in db.session.execute(staged_keys_query(data_import, keys))}
 
 
-def earlier_rows(keys: list[str], numbers: list[int], seen: dict[str, int]
-                 ) -> list[int | None]:
-    """For each row, the number of the row before it with its natural key, else ``None``.
+def earlier_rows(keys: list[str], numbers: list[int], seen: dict[str, First]
+                 ) -> list[First | None]:
+    """For each row, where the first row before it with its natural key is, else ``None``.
 
-    ``seen`` maps the keys of the rows before (staged, or earlier in the file) to the first
-    such row's number; the keys of these rows join it.
+    ``seen`` maps the keys of the rows before (staged, or earlier in the file) to where
+    the first such row is; the keys of these rows join it (as rows of the file being read).
     """
-    firsts: list[int | None] = []
+    firsts: list[First | None] = []
     for key, number in zip(keys, numbers, strict=True):
         first = seen.get(key)
         if first is None and key:
-            seen[key] = number
+            seen[key] = (number, None)
         firsts.append(first)
     return firsts
 
 
-def sort_new_rows(plan: Plan, data_import: DataImport, keys: list[str], numbers: list[int],
-                  problems: list[list[dict[str, str]]],
-                  firsts: list[int | None] | None = None) -> list[str]:
-    """The statuses of rows on their way into staging; duplicates join their ``problems``.
+def sort_new_rows(plan: Plan, data_import: DataImport, record: ImportFile, keys: list[str],
+                  numbers: list[int], problems: list[list[dict[str, str]]],
+                  firsts: list[First | None] | None = None) -> list[str]:
+    """The statuses of rows of ``record`` on their way into staging, duplicates marked.
 
     ``keys`` and ``numbers`` are the rows' natural keys and row numbers, ``problems`` what
     :func:`check_columns` found in each; a natural key that a row staged before has, or
-    an earlier row of these, is a duplicate. ``firsts``, when given, are the duplicates'
-    first rows (:func:`earlier_rows`) and nothing is looked up in staging.
+    an earlier row of these, is a duplicate, and the problem joins the row's. ``firsts``,
+    when given, are the duplicates' first rows (:func:`earlier_rows`) and nothing is looked
+    up in staging.
     """
     if firsts is None:
         firsts = earlier_rows(keys, numbers, _staged_keys(data_import, set(keys) - {""}))
+    names: dict[int, str] | None = None
     for found, first in zip(problems, firsts, strict=True):
         if first is not None:
-            found.append(_duplicate(plan, first))
+            if names is None and first[1] not in (None, record.id):
+                names = file_names(data_import)
+            found.append(_duplicate(plan, first, record.id, names or {}))
     return ["needs_attention" if found else "ready" for found in problems]
 
 
@@ -581,13 +621,14 @@ def validate(data_import: DataImport,
 
 
 def _validate_pending(data_import, pending, total, progress) -> None:
-    plan = plan_for(data_import)
+    plan, names = plan_for(data_import), file_names(data_import)
     duplicates = _duplicates(data_import)
     data_import.state = "validating"
     last_id, done, size = 0, 0, setting("IMPORT_CHUNK_ROWS")
     while True:
         chunk = db.session.execute(
-            select(StagingRow.id, StagingRow.values, StagingRow.natural_key)
+            select(StagingRow.id, StagingRow.values, StagingRow.natural_key,
+                   StagingRow.file_id)
             .where(*pending, StagingRow.id > last_id)
             .order_by(StagingRow.id).limit(size).with_for_update()).all()
         if not chunk:
@@ -597,7 +638,7 @@ def _validate_pending(data_import, pending, total, progress) -> None:
         for row, found in zip(chunk, problems, strict=True):
             first = duplicates.get(row.natural_key)
             if first is not None and first[0] != row.id:
-                found.append(_duplicate(plan, first[1]))
+                found.append(_duplicate(plan, first[1], row.file_id, names))
         _set_statuses(chunk, problems)
         done += len(chunk)
         if progress is not None:
