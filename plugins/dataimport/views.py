@@ -55,7 +55,7 @@ blueprint = Blueprint("dataimport", __name__, url_prefix="/dataimport",
 ROWS = ListSpec(
     sortable={"id": StagingRow.id, "row_number": StagingRow.row_number},
     searchable=(cast(StagingRow.values, Text), cast(StagingRow.problems, Text)),
-    filterable={"status": StagingRow.status},
+    filterable={"status": StagingRow.status, "file_id": StagingRow.file_id},
 )
 #: the tabs over the rows, in the seed's order (``""``: every row)
 TABS = ("", "ready", "needs_attention", "yet_to_validate", "published")
@@ -207,8 +207,10 @@ def _render(task: CaseTask, data_import: DataImport | None, run_id: int | None =
     context.update(
         target=target, counts=counts, total=sum(counts.values()),
         tab=request.args.get("status", ""), run=_run_of(data_import, run_id), files=files,
-        # rows of several files repeat row numbers: each says its file
+        # rows of several files repeat row numbers: each says its file, a filter picks one
         file_names={file.id: file.name for file in files} if len(files) > 1 else {},
+        row_filters=[("file_id", "File", [("", "Any file"), *(
+            (str(file.id), file.name) for file in files)])] if len(files) > 1 else [],
         upload_form=UploadForm(), close_form=CloseForm(),
         batches=batches, newest=next((b for b in batches if b.undone_at is None), None),
         max_mb=config.web_upload_limit() // (1024 * 1024),

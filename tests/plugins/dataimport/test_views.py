@@ -171,7 +171,7 @@ def headers_of(page):
         r"<th[^>]*>(.*?)</th>", page.split('aria-label="Uploaded files"')[1], re.S)][3:]
 
 
-def test_the_rows_say_what_is_wrong_first_and_their_file_when_there_are_several(
+def test_the_rows_say_what_is_wrong_first_and_with_several_files_their_file_and_a_filter(
         client, app, agent, task_id, import_id, workbook):
     page = imported(client, task_id, workbook)
     assert headers_of(page)[:4] == ["Row", "Status", "Comment", "Name"]
@@ -183,6 +183,13 @@ def test_the_rows_say_what_is_wrong_first_and_their_file_when_there_are_several(
     edited = html(client.get(url(task_id) + "?status=needs_attention"))
     assert headers_of(edited)[:3] == ["Row", "File", "Comment"]
     assert headers_of(edited)[-1] == "Save"
+    # a filter picks one file's rows, and the tabs keep it
+    with app.app_context():
+        more = db.session.scalar(select(ImportFile.id).where(ImportFile.name == "more.xlsx"))
+    assert f'<option value="{more}">more.xlsx</option>' in page
+    picked = html(client.get(url(task_id) + f"?file_id={more}"))
+    assert "<td>more.xlsx</td>" in picked and "<td>locations.xlsx</td>" not in picked
+    assert f'href="{url(task_id)}?status=ready&amp;file_id={more}"' in picked
 
 
 def test_upload_only_then_import_from_attachments(app, client, agent, task_id, import_id,
