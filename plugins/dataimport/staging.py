@@ -88,10 +88,14 @@ def uploads_folder() -> Path:
 
 
 def add_file(data_import: DataImport, name: str, stream: IO[bytes]) -> ImportFile:
-    """Keep an uploaded file of ``data_import`` (size-limited; checked when imported)."""
+    """Keep an uploaded file of ``data_import`` (size-limited; checked when imported).
+
+    Its name is made safe and unique within the import (``locations_2.xlsx`` for a second
+    ``locations.xlsx``): rows and their problems name their file.
+    """
     record = ImportFile(import_id=data_import.id, account_id=data_import.account_id,
                         domain_id=data_import.domain_id,
-                        name=secure_filename(name) or "upload.xlsx")
+                        name=_unique_name(data_import, secure_filename(name) or "upload.xlsx"))
     require("create", record)
     limit = setting("IMPORT_MAX_BYTES")
     stored = f"{uuid.uuid4().hex}.xlsx"
@@ -112,6 +116,20 @@ def add_file(data_import: DataImport, name: str, stream: IO[bytes]) -> ImportFil
     db.session.add(record)
     db.session.flush()
     return record
+
+
+def _unique_name(data_import: DataImport, name: str) -> str:
+    """The first of ``name``, ``name_2``, ``name_3`` … that no file of the import has."""
+    taken = set(db.session.scalars(select(ImportFile.name).where(
+        ImportFile.import_id == data_import.id)))
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem}_{number}{dot}{suffix}"
+    return candidate
 
 
 def file_path(record: ImportFile) -> Path:

@@ -546,3 +546,14 @@ def test_a_fix_saved_while_its_chunk_is_worked_on_waits_for_the_chunk(app, task_
     monkeypatch.setattr(publish, "check_values", a_fix_is_saved_meanwhile)
     run(step)
     assert attempts == ["waited"]
+
+
+def test_a_files_name_is_unique_within_its_import(app, task_id, run, xlsx):
+    path = xlsx([["HQ", "1 Main St", "Austin", "US", None]])
+    for _ in range(3):
+        with open(path, "rb") as stream:
+            run(staging.add_file, "../locations.xlsx", stream)
+    with open(path, "rb") as stream:
+        run(staging.add_file, "README", stream)
+    assert [name for name, _, _ in files_of(app)] == [
+        "locations.xlsx", "locations_2.xlsx", "locations_3.xlsx", "README"]
