@@ -79,7 +79,8 @@ def test_an_imports_rows_go_with_it_however_it_is_deleted(app, task_id, run, xls
 
 def files_of(app):
     with app.app_context():
-        return [(f.name, f.state, f.message) for f in db.session.scalars(select(ImportFile))]
+        return [(f.name, f.state, f.message)
+                for f in db.session.scalars(select(ImportFile).order_by(ImportFile.id))]
 
 
 def test_a_column_that_matches_no_field_refuses_the_file(app, task_id, run, xlsx):
