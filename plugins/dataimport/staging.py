@@ -223,7 +223,8 @@ def _stage(data_import, record, target, stored, progress, publisher) -> int:
     return staged
 
 
-def _file_keys(data_import: DataImport, table: workbook.SheetTable) -> dict[str, First] | None:
+def _file_keys(data_import: DataImport, table: workbook.SheetTable
+               ) -> dict[str, First | int] | None:
     """Where the file's natural keys are kept while it is read: ``{}`` to fill, or ``None``.
 
     Into an import without rows, a row can only repeat a row of its own file: when the
@@ -265,7 +266,7 @@ class PreparedChunk(NamedTuple):
 
 
 def prepare_chunk(plan: Plan, mapped: list[tuple[int, ColumnMap]],
-                  file_keys: dict[str, First] | None, chunk) -> PreparedChunk:
+                  file_keys: dict[str, First | int] | None, chunk) -> PreparedChunk:
     """What a chunk of rows becomes without the database: Python work only.
 
     The cells are transformed and checked column by column as read (a date cell is a

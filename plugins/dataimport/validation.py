@@ -560,18 +560,22 @@ def _staged_keys(data_import: DataImport, keys: set[str]) -> dict[str, First]:
             in db.session.execute(staged_keys_query(data_import, keys))}
 
 
-def earlier_rows(keys: list[str], numbers: list[int], seen: dict[str, First]
+def earlier_rows(keys: list[str], numbers: list[int], seen: dict[str, First | int]
                  ) -> list[First | None]:
     """For each row, where the first row before it with its natural key is, else ``None``.
 
-    ``seen`` maps the keys of the rows before (staged, or earlier in the file) to where
-    the first such row is; the keys of these rows join it (as rows of the file being read).
+    ``seen`` maps the keys of the rows before to where the first such row is: staged
+    rows' places, and the bare numbers of the file's own rows (half the memory of a
+    place, for a file's keys kept beside its sheet). These rows' keys join it.
     """
     firsts: list[First | None] = []
     for key, number in zip(keys, numbers, strict=True):
         first = seen.get(key)
-        if first is None and key:
-            seen[key] = (number, None)
+        if first is None:
+            if key:
+                seen[key] = number
+        elif first.__class__ is int:
+            first = (first, None)
         firsts.append(first)
     return firsts
 
