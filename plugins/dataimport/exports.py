@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from onward import ImportField, ImportTarget, db, require
 from onward.plugins.dataimport.config import setting, target_of
-from onward.plugins.dataimport.models import DataImport, StagingRow
+from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
 from onward.plugins.dataimport.reader.cells import CONTROL_CHARACTERS
 from onward.plugins.dataimport.templates import (
     AUTHOR,
@@ -41,8 +41,12 @@ from onward.plugins.dataimport.templates import (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: the errors workbook's first column: the staging row's id, to match a re-upload back
 ROW_COLUMN = "Row"
-#: the errors workbook's last column: every problem of the row
+#: the errors workbook's column after the fields: every problem of the row
 PROBLEMS_COLUMN = "Problems"
+#: the errors workbook's last column: the file and row number the row was read from
+SOURCE_COLUMN = "From"
+#: the errors workbook's columns that a re-upload leaves alone
+NOT_IMPORTED = (PROBLEMS_COLUMN, SOURCE_COLUMN)
 PROBLEM_FILL = PatternFill("solid", fgColor="FFC7CE")
 ROW_FILL = PatternFill("solid", fgColor="EDEDED")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,8 +127,9 @@ def errors_workbook(data_import: DataImport) -> bytes:
     """The import's *Needs attention* rows as an XLSX to fix and upload again.
 
     The columns are the target template's, after a ``Row`` column with each staging row's
-    id (it matches the fixed rows back) and before a ``Problems`` column. A cell with a
-    problem is highlighted and carries the problem as a comment.
+    id (it matches the fixed rows back) and before a ``Problems`` column and a ``From``
+    column (the file and row number the row was read from). A cell with a problem is
+    highlighted and carries the problem as a comment.
     """
     require("read", data_import)
     target = target_of(data_import.target)
@@ -138,8 +143,13 @@ def errors_workbook(data_import: DataImport) -> bytes:
             "Keep this column: it matches your fixes to the rows in Onward.")
     _header(sheet.cell(row=1, column=problems_index, value=PROBLEMS_COLUMN),
             "What to fix in the row; this column is not imported.")
+    _header(sheet.cell(row=1, column=problems_index + 1, value=SOURCE_COLUMN),
+            "The file and row the row was read from; this column is not imported.")
     sheet.column_dimensions["A"].width = 10
     sheet.column_dimensions[get_column_letter(problems_index)].width = 70
+    sheet.column_dimensions[get_column_letter(problems_index + 1)].width = 30
+    files = dict(db.session.execute(select(ImportFile.id, ImportFile.name).where(
+        ImportFile.import_id == data_import.id)).all())
     positions = {item.name: index for index, item in enumerate(fields, start=2)}
     titles = {item.title: item.name for item in fields}
     stmt = (select(StagingRow).where(StagingRow.import_id == data_import.id,
@@ -155,6 +165,8 @@ def errors_workbook(data_import: DataImport) -> bytes:
         cell = sheet.cell(row=number, column=problems_index)
         set_cell(cell, "\n".join(problem["message"] for problem in row.problems))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        set_cell(sheet.cell(row=number, column=problems_index + 1),
+                 f"{files.get(row.file_id, 'a removed file')}, row {row.row_number}")
     return save(workbook)
 
 

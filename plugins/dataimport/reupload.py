@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from onward import LARGEST_INTEGER, Conflict, ValidationFailed, db, require
 from onward.plugins.dataimport import config, staging
-from onward.plugins.dataimport.exports import PROBLEMS_COLUMN, ROW_COLUMN
+from onward.plugins.dataimport.exports import NOT_IMPORTED, ROW_COLUMN
 from onward.plugins.dataimport.mapping import match_columns
 from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
 from onward.plugins.dataimport.publish import Publisher
@@ -83,8 +83,9 @@ def _apply(data_import: DataImport, record: ImportFile) -> Restaged:
         if not headers or _plain(headers[0]) != _plain(ROW_COLUMN):
             raise ValidationFailed(f"{record.name} is not an errors workbook: its first "
                                    f"column is not {ROW_COLUMN!r}.")
+        left = {_plain(label) for label in NOT_IMPORTED}
         labels = [(index, label) for index, label in enumerate(headers[1:], start=1)
-                  if _plain(label) != _plain(PROBLEMS_COLUMN)]
+                  if _plain(label) not in left]
         matching = match_columns(target, [label for _, label in labels])
         if matching.unmatched:
             label = next(iter(matching.unmatched))

@@ -104,14 +104,14 @@ def test_rows_that_need_attention_download_from_the_page(app, client, login_as, 
                            f"{task_number} needs attention.xlsx")
     sheet = book.worksheets[0]
     columns = header(sheet)
-    assert (columns[0], columns[-1]) == ("Row", "Problems")
+    assert (columns[0], *columns[-2:]) == ("Row", "Problems", "From")
     with app.app_context():
         wanted = list(db.session.scalars(select(StagingRow.id).where(
             StagingRow.status == "needs_attention").order_by(StagingRow.row_number)))
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == wanted
     latitude = sheet.cell(row=2, column=columns.index("Latitude") + 1)
     assert latitude.value == "north" and "is not a number" in latitude.comment.text
-    assert sheet.cell(row=3, column=len(columns)).value == "Name: a value is required."
+    assert sheet.cell(row=3, column=len(columns) - 1).value == "Name: a value is required."
 
 
 def test_before_the_import_starts_there_is_nothing_to_download(client, login_as, task_id):
@@ -206,7 +206,7 @@ def test_the_api_sends_an_imports_errors_to_the_agent_and_the_contact_only(
         book = assert_download(client.get(at, headers=api_headers(user)),
                                f"{number} needs attention.xlsx")
         rows = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
-        assert len(rows) == 1 and rows[0][-1] == "Name: a value is required."
+        assert len(rows) == 1 and rows[0][-2] == "Name: a value is required."
     for user in (make_user("customer", account=account),
                  make_user("customer", account=make_account("Contoso"))):
         assert client.get(at, headers=api_headers(user)).status_code == 404

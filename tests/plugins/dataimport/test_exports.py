@@ -88,13 +88,13 @@ def test_the_errors_workbook_holds_the_rows_needing_attention_with_their_ids(
     book = errors_book(run)
     sheet = book.worksheets[0]
     assert sheet.title == "Locations"
-    assert [cell.value for cell in sheet[1]] == ["Row", *TITLES, "Problems"]
+    assert [cell.value for cell in sheet[1]] == ["Row", *TITLES, "Problems", "From"]
     rows = rows_of(app)
     body = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert [row[0] for row in body] == [rows["Depot"][0], rows[4][0], rows["Store"][0]]
     assert body[0][1:4] == ["Depot", "9 Dock Rd", "Austin"]
-    assert body[0][-1] == "Latitude: 'north' is not a number."
-    assert body[1][-1] == "Name: a value is required."
+    assert body[0][-2:] == ["Latitude: 'north' is not a number.", "locations.xlsx, row 3"]
+    assert body[1][-2:] == ["Name: a value is required.", "locations.xlsx, row 4"]
 
 
 def test_each_problem_cell_is_highlighted_with_the_problem_as_a_comment(app, run, attention):
@@ -266,6 +266,23 @@ def test_an_unknown_column_refuses_the_whole_file(app, run, attention, tmp_path)
     assert (updated, state, message) == (0, "refused", "fixed.xlsx: column 'Colour' matches "
                                                        "no field.")
     assert rows_of(app) == before
+
+
+@pytest.mark.parametrize("drop", [(), ("From",), ("Problems", "From")],
+                         ids=["as downloaded", "without From", "without either"])
+def test_the_columns_that_are_not_imported_may_stay_or_go(app, run, attention, tmp_path,
+                                                          drop):
+    path = tmp_path / "fixed.xlsx"
+    path.write_bytes(run(exports.errors_workbook))
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    for title in reversed(drop):  # an older download had no From column
+        sheet.delete_cols([cell.value for cell in sheet[1]].index(title) + 1)
+    book.save(path)
+    fix(path, {(2, "Latitude"): 30.27})
+    updated, skipped, state, _ = run(reupload_file, path)
+    assert (updated, skipped, state) == (3, {}, "imported")
+    assert rows_of(app)["Depot"][2]["latitude"] == 30.27
 
 
 def test_a_published_row_is_not_changed_by_a_reupload(app, run, attention, tmp_path):
