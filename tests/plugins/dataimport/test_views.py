@@ -190,6 +190,9 @@ def test_the_rows_say_what_is_wrong_first_and_with_several_files_their_file_and_
     picked = html(client.get(url(task_id) + f"?file_id={more}"))
     assert "<td>more.xlsx</td>" in picked and "<td>locations.xlsx</td>" not in picked
     assert f'href="{url(task_id)}?status=ready&amp;file_id={more}"' in picked
+    response = client.get(url(task_id) + "?file_id=more")
+    assert response.status_code == 422
+    assert "Invalid filter value &#39;more&#39;. Must be a whole number" in html(response)
 
 
 def test_upload_only_then_import_from_attachments(app, client, agent, task_id, import_id,
