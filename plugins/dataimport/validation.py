@@ -109,8 +109,14 @@ def _email(max_length: int | None) -> Converter:
 
 
 def _number_text(value: Any) -> str:
-    """A number's text without spaces and thousands' commas (``1,5`` is left as it is)."""
+    """A number's text without spaces and thousands' commas (``1,5`` is left as it is).
+
+    Raises ``ValueError`` for Python's own digit separator, no number in a spreadsheet
+    (``int`` and ``Decimal`` would take ``1_000`` for 1000).
+    """
     text = _text(value).strip()
+    if "_" in text:
+        raise ValueError(f"not a number: {text!r}")
     return text.replace(",", "") if THOUSANDS.fullmatch(text) else text
 
 

@@ -63,6 +63,8 @@ REFUSED = [
     ("integer", {}, 2.5, "2.5 is not a whole number"),
     ("integer", {}, True, "True is not a whole number"),
     ("integer", {}, "1,5", "'1,5' is not a whole number"),  # not thousands: 15 would be wrong
+    ("integer", {}, "1_000", "'1_000' is not a whole number"),  # Python's separator only
+    ("decimal", {}, "2_5.0", "'2_5.0' is not a number"),
     ("integer", {"minimum": -2**31, "maximum": 2**31 - 1}, 1e20,
      "100,000,000,000,000,000,000 is too large: at most 2,147,483,647 fits"),
     ("integer", {"minimum": 0, "maximum": 10}, "-1", "-1 is too small: at least 0 fits"),
