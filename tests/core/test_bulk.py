@@ -587,3 +587,23 @@ def test_among_finds_values_and_tuples_and_sends_postgresql_one_array_per_column
         compiled = select(thing.id).where(among(func.lower(thing.name), many)).compile(db.engine)
         listed = "= ANY (" if db.engine.dialect.name == "postgresql" else "json_each("
         assert listed in str(compiled) and len(compiled.construct_params()) == 1
+
+
+def test_among_finds_text_of_every_kind(app, exemplar, make_account):
+    """Quotes, backslashes, braces, commas, "NULL", blanks and line breaks come back as
+    they are (PostgreSQL reads them from one array, SQLite from one JSON text)."""
+    from onward import among
+
+    account = make_account()
+    odd = ['say "hi"', "back\\slash", "\\n is no line break", "{braced, with comma}", "NULL",
+           "", " padded ", "Zoë ☃ 😀", "two\nlines", 'both \\"']
+    with app.app_context():
+        insert_many(exemplar.ExemplarThing, [{"name": name, "account_id": account}
+                                             for name in [*odd, "other"]])
+        db.session.commit()
+        thing = exemplar.ExemplarThing
+        for wanted in ([name] for name in odd):
+            assert db.session.scalars(select(thing.name).where(
+                among(thing.name, [*wanted, "absent", None]))).all() == wanted
+        assert sorted(db.session.scalars(select(thing.name).where(among(thing.name, odd)))) \
+            == sorted(odd)
