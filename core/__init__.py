@@ -80,6 +80,7 @@ from onward.core.registries import (
     SuccessPlay,
     Validator,
 )
+from onward.core.revisions import one_scope_key, two_scope_keys
 from onward.core.users import create_user, set_roles
 from onward.core.views.pages import (
     choices,
@@ -160,6 +161,7 @@ __all__ = [
     "jobs",
     "json_text",
     "list_page",
+    "one_scope_key",
     "onward_state",
     "page_response",
     "paginate",
@@ -178,6 +180,7 @@ __all__ = [
     "scorecards",
     "set_roles",
     "submit_form",
+    "two_scope_keys",
     "unstorable_number",
     "utcnow",
     "write_columns",

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from onward.core.db import (
@@ -49,14 +59,16 @@ class Account(TimestampMixin, AuditedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: the company name, unique within its domain
     name: Mapped[str] = mapped_column(String(200))
-    #: the domain the account belongs to
-    domain_id: Mapped[int] = mapped_column(ForeignKey("core_domain.id"), index=True)
+    #: the domain the account belongs to (indexed by ``ix_core_account_scope``)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("core_domain.id"))
     #: inactive accounts stay for history but take no new work
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     domain: Mapped[Domain] = relationship(foreign_keys=[domain_id])
 
-    __table_args__ = (UniqueConstraint("domain_id", "name"),)
+    __table_args__ = (UniqueConstraint("domain_id", "name"),
+                      # what an account-scoped record's one scope key refers to
+                      Index("ix_core_account_scope", "domain_id", "id", unique=True))
     __domain_column__ = "domain_id"
     __account_column__ = "id"
 

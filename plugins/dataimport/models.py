@@ -159,6 +159,7 @@ class StagingRow(AccountScopedMixin, db.Model):
     __tablename__ = "dataimport_row"
     __domain_column__ = "domain_id"
     __account_column__ = "account_id"
+    __scope_key__ = False  # see import_id
     #: validation and publishing walk an import's rows of one status in id order, a chunk at
     #: a time: this index serves that walk (and the counts per status) without a sort
     __table_args__ = (Index("ix_dataimport_row_import_status_id", "import_id", "status", "id"),

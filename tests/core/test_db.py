@@ -74,6 +74,31 @@ def test_domain_is_stamped_from_the_account(app, exemplar, make_domain, make_acc
         assert thing.domain_id == other
 
 
+def test_the_database_refuses_a_record_whose_domain_is_not_its_accounts(
+        app, exemplar, make_domain, make_account):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    tenant, other = make_domain("tenant"), make_domain("other")
+    account = make_account(domain=tenant)
+    with app.app_context():
+        thing = _thing(exemplar, account)
+        db.session.add(thing)
+        db.session.commit()
+        # past the mixin's stamping: one key, (domain_id, account_id) to the account
+        for change in (f"domain_id = {other}", f"account_id = {make_account(domain=other)}",
+                       "account_id = 999999"):
+            with pytest.raises(IntegrityError):
+                db.session.execute(text(f"UPDATE exemplar_thing SET {change} WHERE id = :id"),
+                                   {"id": thing.id})
+            db.session.rollback()
+        moved = make_account(domain=other)
+        db.session.execute(text("UPDATE exemplar_thing SET domain_id = :domain, "
+                                "account_id = :account WHERE id = :id"),
+                           {"domain": other, "account": moved, "id": thing.id})
+        db.session.commit()
+
+
 def test_created_and_updated_by_record_the_actor(app, exemplar, make_account, make_user):
     account = make_account()
     author, editor = make_user("admin"), make_user("admin")
