@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from onward import ImportField, ImportTarget, db, require
 from onward.plugins.dataimport.config import setting, target_of
-from onward.plugins.dataimport.models import DataImport, ImportFile, StagingRow
+from onward.plugins.dataimport.models import DataImport, StagingRow
 from onward.plugins.dataimport.reader.cells import CONTROL_CHARACTERS
 from onward.plugins.dataimport.templates import (
     AUTHOR,
@@ -148,8 +148,7 @@ def errors_workbook(data_import: DataImport) -> bytes:
     sheet.column_dimensions["A"].width = 10
     sheet.column_dimensions[get_column_letter(problems_index)].width = 70
     sheet.column_dimensions[get_column_letter(problems_index + 1)].width = 30
-    files = dict(db.session.execute(select(ImportFile.id, ImportFile.name).where(
-        ImportFile.import_id == data_import.id)).all())
+    files = data_import.file_names()
     positions = {item.name: index for index, item in enumerate(fields, start=2)}
     titles = {item.title: item.name for item in fields}
     stmt = (select(StagingRow).where(StagingRow.import_id == data_import.id,

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     literal_column,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -128,6 +129,11 @@ class DataImport(AccountScopedMixin, TimestampMixin, AuditedMixin, db.Model):
     source: Mapped[DataSource | None] = relationship()
     files: Mapped[list[ImportFile]] = relationship(back_populates="data_import",
                                                   order_by="ImportFile.id")
+
+    def file_names(self) -> dict[int, str]:
+        """Its files' names by id, as stored now (rows name the file they came from)."""
+        return dict(db.session.execute(select(ImportFile.id, ImportFile.name).where(
+            ImportFile.import_id == self.id)).all())
 
 
 class ImportFile(AccountScopedMixin, TimestampMixin, db.Model):

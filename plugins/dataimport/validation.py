@@ -522,12 +522,6 @@ def _duplicate(plan: Plan, first: First, file_id: int | None,
             "message": f"{titles}: the same as {where}; each record once."}
 
 
-def _file_names(data_import: DataImport) -> dict[int, str]:
-    """The import's files by id -> their names (duplicates name another file's row)."""
-    return dict(db.session.execute(select(ImportFile.id, ImportFile.name).where(
-        ImportFile.import_id == data_import.id)).all())
-
-
 def _firsts(data_import: DataImport, *where, repeated: bool = False) -> Select:
     """Each natural key's first row staged (lowest id): its key, id, number and file.
 
@@ -603,7 +597,7 @@ def sort_new_rows(plan: Plan, data_import: DataImport, record: ImportFile, keys:
     for found, first in zip(problems, firsts, strict=True):
         if first is not None:
             if names is None and first[1] not in (None, record.id):
-                names = _file_names(data_import)
+                names = data_import.file_names()
             found.append(_duplicate(plan, first, record.id, names or {}))
     return ["needs_attention" if found else "ready" for found in problems]
 
@@ -631,7 +625,7 @@ def validate(data_import: DataImport,
 
 
 def _validate_pending(data_import, pending, total, progress) -> None:
-    plan, names = plan_for(data_import), _file_names(data_import)
+    plan, names = plan_for(data_import), data_import.file_names()
     duplicates = _duplicates(data_import)
     data_import.state = "validating"
     last_id, done, size = 0, 0, setting("IMPORT_CHUNK_ROWS")
